@@ -1,0 +1,93 @@
+"""Data-quality findings as values with stable codes.
+
+An :class:`Issue` is what the counter logic, the file readers and the accounts
+report when data look wrong; nothing here raises. Codes are stable snake_case
+keys translated in ``locales/{en,zh}.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How much an issue matters: ``info`` < ``warning`` < ``error`` < ``disqualifying``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    DISQUALIFYING = "disqualifying"
+
+
+class IssueCode(StrEnum):
+    """Stable codes of data-quality findings (the keys of ``locales/*.json``)."""
+
+    #: Two or more readings for one meter and timestamp with the same value.
+    DUPLICATE_READING = "duplicate_reading"
+    #: Two or more readings for one meter and timestamp with different values.
+    DUPLICATE_CONFLICT = "duplicate_conflict"
+    #: A register dropped for a few readings and came back to its old value.
+    COUNTER_DROPOUT = "counter_dropout"
+    #: A register restarted from a lower value (reset or replacement).
+    COUNTER_RESET = "counter_reset"
+    #: An explicit meter-replacement event was applied.
+    METER_REPLACEMENT = "meter_replacement"
+    #: A register passed its maximum and continued from zero.
+    COUNTER_ROLLOVER = "counter_rollover"
+    #: A register jumped to a new level that later readings confirm; energy unknown.
+    COUNTER_JUMP = "counter_jump"
+    #: A reading implies more power than the meter's rating and was rejected.
+    SPIKE = "spike"
+    #: A reading that cannot be a register value (negative, NaN, sentinel, > maximum).
+    INVALID_READING = "invalid_reading"
+    #: A low reading at the end of the data that later readings must confirm.
+    UNCONFIRMED_DROP = "unconfirmed_drop"
+    #: Energy spread over a gap between readings (estimated).
+    GAP_ESTIMATED = "gap_estimated"
+    #: Missing interval energy filled from the meter's own profile (estimated).
+    GAP_FILLED = "gap_filled"
+    #: Missing interval energy that could not be estimated.
+    GAP_UNFILLED = "gap_unfilled"
+    #: A run of zeros treated as missing data (electricity: upstream zero-fill).
+    ZERO_RUN_GAP = "zero_run_gap"
+    #: A run of zeros that may be real or missing; kept as measured.
+    ZERO_RUN_UNDECIDED = "zero_run_undecided"
+    #: A negative interval value for a quantity that cannot be negative.
+    NEGATIVE_INTERVAL = "negative_interval"
+    #: Σ sub-meters differ from the parent by more than the allowed loss.
+    BALANCE_GAP = "balance_gap"
+    #: A row whose meter is not in the park description.
+    UNKNOWN_METER = "unknown_meter"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One data-quality finding.
+
+    Parameters
+    ----------
+    code : IssueCode
+        Stable key, see :class:`IssueCode`.
+    severity : Severity
+        How much it matters.
+    message : str
+        English explanation with the numbers that triggered it.
+    subject : str
+        What it is about, usually a meter id.
+    start : str or None
+        ISO-8601 UTC start of the affected span, if any.
+    end : str or None
+        ISO-8601 UTC end (exclusive) of the affected span, if any.
+    data : dict
+        Machine-readable details (values, thresholds).
+    """
+
+    code: IssueCode
+    severity: Severity
+    message: str
+    subject: str = ""
+    start: str | None = None
+    end: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
