@@ -20,8 +20,6 @@ ureg = pint.UnitRegistry()
 # Standard coal equivalent: 1 kgce = 29 307 kJ (GB/T 2589-2020, clause 3.6 / 4.1).
 ureg.define("kgce = 29307 * kJ")
 ureg.define("tce = 1000 * kgce")
-# Normal cubic metre, used in Chinese fuel statistics (10⁴ Nm³).
-ureg.define("Nm3 = m**3")
 
 
 class Medium(StrEnum):
@@ -72,7 +70,9 @@ _DIMENSION: dict[Quantity, str] = {
 
 @cache
 def _parse(unit: str) -> pint.Unit:
-    text = re.sub(r"\b(N?m)3\b", r"\1**3", unit.strip().replace("³", "3"))
+    # "Nm³" (normal cubic metre) is volume at reference conditions; pint would read "Nm" as
+    # newton-metre, so it is mapped to m³ here: reference conditions are the meter's concern.
+    text = re.sub(r"\bN?m3\b", "m**3", unit.strip().replace("³", "3"))
     try:
         return ureg.Unit(text)
     except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError) as err:
