@@ -7,8 +7,8 @@ guesses a unit.
 
 from __future__ import annotations
 
-from enum import StrEnum
 import re
+from enum import StrEnum
 from functools import cache
 
 import numpy as np

@@ -1,0 +1,1 @@
+"""Energy and carbon accounts: energy by medium and scope, standard coal, CO2."""

@@ -1,0 +1,186 @@
+"""Park summary, daily trend, monthly CO2 and building ranking (the dashboard's data).
+
+Each function returns JSON-ready dicts whose keys carry units
+(``*_kwh``, ``tce``, ``co2e_t``); the shapes are the API's responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zeropark.accounting.accounts import (
+    AccountOptions,
+    counted_meters,
+    factors_used,
+    interval_accounts,
+    quality_counts,
+    summarize,
+    year_bounds,
+)
+from zeropark.model import Park
+from zeropark.store.duckdb import DuckDBStore
+
+
+def _year_frame(store: DuckDBStore, park: Park, year: int,
+                options: AccountOptions) -> pd.DataFrame:
+    start, end = year_bounds(year)
+    return interval_accounts(store, park, counted_meters(park), start=start, end=end,
+                             options=options)
+
+
+def available_years(store: DuckDBStore, park: Park) -> list[int]:
+    """Local calendar years with interval data, ascending."""
+    rows = store.query(
+        "SELECT DISTINCT year(period_start) AS y FROM rollups WHERE park_id = ? "
+        "AND period = 'year' ORDER BY 1", [park.park_id])
+    return [int(y) for y in rows["y"]]
+
+
+def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountOptions,
+                 sources: Sequence[str] = ()) -> dict[str, Any]:
+    """Energy by medium, tce and CO2 of the park in one local calendar year.
+
+    Parameters
+    ----------
+    store : DuckDBStore
+    park : Park
+    year : int
+        Local calendar year (park time zone).
+    options : AccountOptions
+        tce method and emission factors.
+    sources : sequence of str
+        Data citations to pass through.
+
+    Returns
+    -------
+    dict
+        ``media`` (per medium ``measured_kwh`` = sum of accepted readings,
+        ``estimated_kwh`` = gap fill, ``energy_kwh``, ``tce``, ``co2e_t``),
+        ``totals``, ``n_buildings``, ``n_meters``, ``factors`` (with sources),
+        ``quality`` (count of findings by code), ``top_buildings``.
+    """
+    frame = _year_frame(store, park, year, options)
+    media = summarize(frame, "medium")
+    totals = media[["measured_kwh", "estimated_kwh", "energy_kwh", "tce", "co2e_t"]].sum()
+    return {
+        "park_id": park.park_id, "name": park.name, "timezone": park.timezone, "year": year,
+        "years": available_years(store, park),
+        "n_buildings": len(park.buildings), "n_meters": len(park.meters),
+        "n_virtual_meters": len(park.virtual_meters),
+        "tce_method": options.tce_method.value,
+        "media": [_round_row(r) for r in media.to_dict("records")],
+        "totals": _round_row(totals.to_dict()),
+        "factors": factors_used(park, options),
+        "quality": dict(quality_counts(store, park)),
+        "top_buildings": top_buildings_from(frame, park, limit=10),
+        "sources": list(sources),
+    }
+
+
+def daily_energy(store: DuckDBStore, park: Park, *, year: int) -> dict[str, Any]:
+    """Daily energy per medium of the park's counted meters (local days), from day rollups.
+
+    Returns
+    -------
+    dict
+        ``dates`` (ISO local dates) and ``series``: per medium ``measured_kwh``
+        and ``estimated_kwh`` lists aligned with ``dates``.
+    """
+    start, end = year_bounds(year)
+    meters = {m.meter_id: m for m in counted_meters(park)}
+    roll = store.rollups(park.park_id, "day", pd.Timestamp(start), pd.Timestamp(end))
+    roll = roll[roll["meter_id"].isin(list(meters))]
+    sign = roll["meter_id"].map({k: -1.0 if m.direction.value == "export" else 1.0
+                                 for k, m in meters.items()})
+    roll = roll.assign(medium=roll["meter_id"].map({k: m.medium.value for k, m in meters.items()}),
+                       estimated=roll["estimated_energy"] * sign,
+                       measured=(roll["energy"] - roll["estimated_energy"]) * sign)
+    dates = pd.date_range(start, end, freq="D", inclusive="left")
+    series = []
+    for medium, part in roll.groupby("medium"):
+        daily = part.groupby("period_start")[["measured", "estimated"]].sum().reindex(dates)
+        series.append({
+            "medium": medium,
+            "measured_kwh": [None if np.isnan(v) else round(float(v), 3)
+                             for v in daily["measured"]],
+            "estimated_kwh": [None if np.isnan(v) else round(float(v), 3)
+                              for v in daily["estimated"]],
+        })
+    return {"dates": [d.date().isoformat() for d in dates], "series": series}
+
+
+def monthly_co2(store: DuckDBStore, park: Park, *, year: int,
+                options: AccountOptions) -> dict[str, Any]:
+    """CO2 per local month and medium (location-based).
+
+    Returns
+    -------
+    dict
+        ``months`` (``YYYY-MM``), ``series`` (per medium ``co2e_t`` list) and
+        ``factors``.
+    """
+    frame = _year_frame(store, park, year, options)
+    frame = frame.assign(month=frame["local_start"].dt.strftime("%Y-%m"))
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    table = frame.pivot_table(index="month", columns="medium", values="co2e_t",
+                              aggfunc="sum").reindex(months).fillna(0.0)
+    return {
+        "months": months,
+        "series": [{"medium": str(c), "co2e_t": [round(float(v), 4) for v in table[c]]}
+                   for c in table.columns],
+        "factors": factors_used(park, options),
+    }
+
+
+def top_buildings(store: DuckDBStore, park: Park, *, year: int, options: AccountOptions,
+                  limit: int = 10) -> list[dict[str, Any]]:
+    """Buildings ranked by energy in a local year; see :func:`top_buildings_from`."""
+    return top_buildings_from(_year_frame(store, park, year, options), park, limit=limit)
+
+
+def top_buildings_from(frame: pd.DataFrame, park: Park, *, limit: int) -> list[dict[str, Any]]:
+    """Rank buildings by energy [kWh] with energy use intensity [kWh/m²].
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        An :func:`zeropark.accounting.accounts.interval_accounts` frame.
+    park : Park
+    limit : int
+        How many buildings.
+
+    Returns
+    -------
+    list of dict
+        ``building_id``, ``name``, ``energy_kwh``, ``tce``, ``co2e_t``,
+        ``floor_area_m2``, ``eui_kwh_per_m2`` (None without floor area),
+        ``by_medium`` (kWh per medium).
+    """
+    frame = frame[frame["building_id"].notna()]
+    if frame.empty:
+        return []
+    total = summarize(frame, "building_id").sort_values("energy_kwh", ascending=False)
+    by_medium = frame.pivot_table(index="building_id", columns="medium", values="energy_kwh",
+                                  aggfunc="sum").fillna(0.0)
+    out = []
+    for row in total.head(limit).itertuples():
+        building = park.building(str(row.building_id))
+        area = building.floor_area_m2
+        out.append({
+            "building_id": building.building_id, "name": building.name,
+            "energy_kwh": round(float(row.energy_kwh), 3), "tce": round(float(row.tce), 4),
+            "co2e_t": round(float(row.co2e_t), 4), "floor_area_m2": area,
+            "eui_kwh_per_m2": round(float(row.energy_kwh) / area, 2) if area else None,
+            "by_medium": {str(k): round(float(v), 3)
+                          for k, v in by_medium.loc[row.building_id].items()},
+        })
+    return out
+
+
+def _round_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (round(float(v), 4) if isinstance(v, float | np.floating) else v)
+            for k, v in row.items()}

@@ -1,0 +1,220 @@
+"""Command line: ``zeropark ingest | quality | summary | demo | serve``.
+
+Thin: parse arguments, call the domain pipelines, print with rich.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from zeropark.errors import ParkError
+from zeropark.settings import Settings
+
+app = typer.Typer(help="zeropark: energy and carbon accounts for near-zero-carbon parks.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err_console = Console(stderr=True)
+
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="DuckDB file "
+                                               "(default $ZEROPARK_STORE_PATH or "
+                                               "data/zeropark.duckdb).")]
+ParkOpt = Annotated[Path, typer.Option("--park", help="Park description file (TOML).")]
+
+
+def _fail(err: Exception) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {err}")
+    return typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=err_console, transient=True)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files of readings.")],
+    park: ParkOpt,
+    tz: Annotated[str | None, typer.Option(help="Zone of naive timestamps "
+                                           "(default: the park's).")] = None,
+    layout: Annotated[str | None, typer.Option(help="long or wide (default: detected).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Load meter readings; registers become interval energy, rollups are updated."""
+    from zeropark.ingest.files import read_meter_file
+    from zeropark.ingest.load import ingest_files
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        model = read_park(park)
+        with open_store(store) as db, _progress() as bar:
+            task = bar.add_task("ingest", total=len(files))
+            report = ingest_files(
+                db, model, files,
+                reader=lambda p: read_meter_file(p, model, tz=tz, layout=layout),
+                progress=lambda n: bar.advance(task, n))
+    except ParkError as err:
+        raise _fail(err) from err
+    console.print(f"read {len(report.files)} file(s), skipped {len(report.skipped)} already "
+                  f"loaded; {report.n_new} new readings of {report.n_rows} rows; "
+                  f"{len(report.meters)} meter(s) re-derived, {report.n_intervals} intervals")
+
+
+@app.command()
+def quality(
+    park: ParkOpt,
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List data-quality findings per meter (stable codes, see docs)."""
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        model = read_park(park)
+        with open_store(store) as db:
+            issues = db.quality_issues(model.park_id)
+    except ParkError as err:
+        raise _fail(err) from err
+    if as_json:
+        sys.stdout.write(issues.to_json(orient="records", force_ascii=False) + "\n")
+        return
+    counts = issues.groupby(["meter_id", "code"]).size().reset_index(name="n")
+    table = Table(title=f"Data-quality findings: {model.name}")
+    for col in ("meter", "code", "count", "first finding"):
+        table.add_column(col)
+    for row in counts.itertuples():
+        first = issues[(issues["meter_id"] == row.meter_id) & (issues["code"] == row.code)]
+        table.add_row(str(row.meter_id), str(row.code), str(row.n), str(first["message"].iloc[0]))
+    console.print(table)
+
+
+def _summary(park_path: Path | None, store: Path | None, year: int, tce_method: str | None,
+             grid_factor: str | None, park_id: str | None = None,
+             sources: tuple[str, ...] = ()) -> dict[str, Any]:
+    from zeropark.accounting.options import options_for
+    from zeropark.accounting.report import park_summary
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    with open_store(store) as db:
+        model = read_park(park_path) if park_path else db.load_park(str(park_id))
+        options = options_for(model, tce_method=tce_method, grid_factor=grid_factor)
+        return park_summary(db, model, year=year, options=options, sources=sources)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table(title=f"{summary['name']} — {summary['year']} "
+                        f"({summary['n_buildings']} buildings, {summary['n_meters']} meters; "
+                        f"tce method: {summary['tce_method']})")
+    for col in ("medium", "measured kWh", "estimated kWh", "tce", "t CO2"):
+        table.add_column(col, justify="right" if col != "medium" else "left")
+    for row in summary["media"] + [{"medium": "total", **summary["totals"]}]:
+        table.add_row(str(row["medium"]), f"{row['measured_kwh']:,.0f}",
+                      f"{row['estimated_kwh']:,.0f}", f"{row['tce']:,.1f}",
+                      f"{row['co2e_t']:,.1f}")
+    console.print(table)
+    top = Table(title="Top consumers")
+    for col in ("building", "MWh", "kWh/m²", "t CO2"):
+        top.add_column(col, justify="right" if col != "building" else "left")
+    for b in summary["top_buildings"]:
+        eui = f"{b['eui_kwh_per_m2']:,.0f}" if b["eui_kwh_per_m2"] else "—"
+        top.add_row(b["name"], f"{b['energy_kwh'] / 1000:,.1f}", eui, f"{b['co2e_t']:,.1f}")
+    console.print(top)
+    quality_table = Table(title="Data-quality findings")
+    quality_table.add_column("code")
+    quality_table.add_column("count", justify="right")
+    for code, n in summary["quality"].items():
+        quality_table.add_row(code, str(n))
+    console.print(quality_table)
+    for f in summary["factors"]:
+        console.print(f"[dim]factor {f['factor_id']}: {f['value']} {f['unit']} — "
+                      f"{f['source']}[/]")
+
+
+@app.command()
+def summary(
+    park: ParkOpt,
+    year: Annotated[int, typer.Option(help="Local calendar year.")],
+    store: StoreOpt = None,
+    tce_method: Annotated[str | None, typer.Option(help="calorific (当量值) or equivalent "
+                                                   "(等价值).")] = None,
+    grid_factor: Annotated[str | None, typer.Option(help="Factor-library id of the grid "
+                                                    "factor, e.g. cn_grid_mee_2023_east.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Energy by medium, standard coal and CO2 of a park for one year."""
+    try:
+        result = _summary(park, store, year, tce_method, grid_factor)
+    except ParkError as err:
+        raise _fail(err) from err
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        _print_summary(result)
+
+
+@app.command()
+def demo(
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the dashboard "
+                                         "after loading.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    year: Annotated[int, typer.Option(help="Demo year (local calendar).")] = 2022,
+    store: StoreOpt = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Load the Cambridge estate demo park, compute, print a summary, serve the dashboard."""
+    from zeropark.demo.cambridge import SOURCES, data_root, load_demo
+    from zeropark.store import open_store
+
+    settings = Settings()
+    store_path = store or settings.store_path
+    try:
+        root = data_root(settings)
+        with open_store(store_path) as db, _progress() as bar:
+            task = bar.add_task("loading demo meters", total=None)
+            park, report = load_demo(db, root, park_file=store_path.parent / "demo-park.toml",
+                                     progress=lambda n: bar.advance(task, n))
+        result = _summary(None, store_path, year, None, None, park_id=park.park_id,
+                          sources=SOURCES)
+    except ParkError as err:
+        raise _fail(err) from err
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        err_console.print(f"[dim]demo data: {root}; {report.n_new} new readings, "
+                          f"{len(report.skipped)} file(s) already loaded[/]")
+        _print_summary(result)
+    if serve_:
+        serve(host=host, port=port, store=store_path)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the REST API and the dashboard (uvicorn)."""
+    import uvicorn
+
+    from zeropark.api.main import create_app
+
+    application = create_app(store)
+    console.print(f"[bold green]zeropark dashboard:[/] http://{host}:{port}/  "
+                  f"(API docs: http://{host}:{port}/docs)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

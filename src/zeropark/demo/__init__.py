@@ -1,0 +1,1 @@
+"""The demo park: University of Cambridge estate buildings standing in for an industrial park."""

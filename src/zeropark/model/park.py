@@ -1,0 +1,230 @@
+"""Frozen park-model objects aligned with Project Haystack and Brick.
+
+A :class:`Park` is the site; enterprises and buildings sit in it; meters hang
+off buildings (or enterprises) and form one tree per medium through
+``submeter_of`` (Haystack ``submeterOf``, Brick ``isSubMeterOf``). A meter with
+no parent is a root (Haystack ``siteMeter`` at its level). Virtual meters
+(Brick ``isVirtualMeter``) are signed sums of other meters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+from zeropark.units import CANONICAL_UNIT, Medium, Quantity
+
+
+class MeterKind(StrEnum):
+    """How a meter point reports (Home Assistant ``state_class``, Haystack ``hisMode``).
+
+    ``total_increasing`` is a cumulative register (Haystack ``hisTotalized``),
+    ``total`` is energy per interval (Haystack ``hisMode: consumption``),
+    ``measurement`` is an instantaneous value such as power [kW].
+    """
+
+    TOTAL_INCREASING = "total_increasing"
+    TOTAL = "total"
+    MEASUREMENT = "measurement"
+
+
+class Direction(StrEnum):
+    """Flow direction in load convention (Haystack ``import``/``export``/``net``).
+
+    ``net`` = import − export. A PV generation meter is ``export`` from the array.
+    """
+
+    IMPORT = "import"
+    EXPORT = "export"
+    NET = "net"
+
+
+@dataclass(frozen=True, slots=True)
+class Enterprise:
+    """An enterprise (tenant company) in the park."""
+
+    enterprise_id: str
+    name: str
+    industry: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Building:
+    """A building; ``floor_area_m2`` is gross internal (floor) area [m²]."""
+
+    building_id: str
+    name: str
+    enterprise_id: str | None = None
+    floor_area_m2: float | None = None
+    building_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """A physical meter point.
+
+    Parameters
+    ----------
+    meter_id : str
+        Unique id in the park.
+    medium : Medium
+        What flows through it.
+    quantity : Quantity
+        What it measures; values are stored in ``CANONICAL_UNIT[quantity]``.
+    unit : str
+        Unit of the incoming values (converted on ingest with pint).
+    kind : MeterKind
+        Register, interval energy or instantaneous measurement.
+    direction : Direction
+        Load convention; ``export`` energy is subtracted from a site's use.
+    building_id, enterprise_id : str or None
+        Where it sits; at least one is set, or the meter belongs to the park.
+    submeter_of : str or None
+        Parent meter id (Haystack ``submeterOf``); ``None`` for a root meter.
+    rated_power_kw : float or None
+        Rated power, for spike and rollover plausibility. [kW] (for a volume
+        meter: maximum flow [m³/h]).
+    register_max : float or None
+        Largest value the register holds before it rolls over to 0, in the
+        meter's incoming unit (e.g. 99 999 999 or 2**32 − 1).
+    resolution : pandas.Timedelta or None
+        Interval grid for this meter's energy (15 min or coarser; ``None`` =
+        inferred from the readings: 15 min, or the native spacing if coarser).
+    calorific_basis : {"gross", "net", ""}
+        For natural gas metered as energy: whether the kWh are on gross (GCV)
+        or net (NCV) calorific value. UK gas bills and meters report GCV.
+    zero_policy : {"measured", "gap", "flag"}
+        How runs of exact zeros in interval data are read: ``gap`` (upstream
+        replaced missing readings with 0), ``flag`` (kept, long runs flagged
+        undecided), ``measured`` (kept as real).
+    category, subitem : str
+        Chinese sub-metering 分类/分项 (fenlei/fenxiang) labels, free text.
+    """
+
+    meter_id: str
+    medium: Medium
+    quantity: Quantity
+    unit: str
+    kind: MeterKind
+    direction: Direction = Direction.IMPORT
+    name: str = ""
+    building_id: str | None = None
+    enterprise_id: str | None = None
+    submeter_of: str | None = None
+    rated_power_kw: float | None = None
+    register_max: float | None = None
+    resolution: pd.Timedelta | None = None
+    calorific_basis: str = ""
+    zero_policy: str = "measured"
+    category: str = ""
+    subitem: str = ""
+
+    @property
+    def canonical_unit(self) -> str:
+        """Unit of the stored values, e.g. ``"kWh"``."""
+        energy_like = self.quantity in (Quantity.ENERGY, Quantity.POWER)
+        return CANONICAL_UNIT[Quantity.ENERGY if energy_like else self.quantity]
+
+    @property
+    def is_virtual(self) -> bool:
+        """Always ``False``: physical meter (Brick ``isVirtualMeter``)."""
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMeter:
+    """A meter computed as a signed sum of other meters (Brick ``isVirtualMeter``).
+
+    Parameters
+    ----------
+    meter_id : str
+        Unique id in the park (shared namespace with physical meters).
+    medium : Medium
+        Medium; all terms must have it.
+    terms : Mapping[str, float]
+        Meter id → coefficient, e.g. ``{"main": 1.0, "sub1": -1.0}`` for
+        *unmetered = main − sub1*.
+    """
+
+    meter_id: str
+    medium: Medium
+    terms: Mapping[str, float]
+    name: str = ""
+    building_id: str | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def is_virtual(self) -> bool:
+        """Always ``True`` (Brick ``isVirtualMeter``)."""
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Park:
+    """The park (Haystack ``site``): its calendar, members and meters.
+
+    Parameters
+    ----------
+    park_id : str
+        Stable id, used as the store's partition key.
+    name : str
+        Display name.
+    timezone : str
+        IANA zone of the park's local calendar (days, months, years), e.g.
+        ``"Asia/Shanghai"``.
+    latitude, longitude : float or None
+        Location. [degrees]
+    enterprises, buildings, meters, virtual_meters : tuple
+        Members, in file order.
+    source : str
+        Path of the park file (or a label).
+    settings : Mapping
+        The file's ``[settings]`` table (report conventions, factor choices).
+    source_text : str
+        The TOML text the park was parsed from, kept so a store can rebuild it.
+    """
+
+    park_id: str
+    name: str
+    timezone: str
+    latitude: float | None = None
+    longitude: float | None = None
+    enterprises: tuple[Enterprise, ...] = ()
+    buildings: tuple[Building, ...] = ()
+    meters: tuple[Meter, ...] = ()
+    virtual_meters: tuple[VirtualMeter, ...] = ()
+    source: str = ""
+    settings: Mapping[str, object] = field(default_factory=dict)
+    source_text: str = field(default="", repr=False)
+
+    def meter(self, meter_id: str) -> Meter:
+        """Return the physical meter `meter_id`; raises ``KeyError`` if absent."""
+        for m in self.meters:
+            if m.meter_id == meter_id:
+                return m
+        raise KeyError(meter_id)
+
+    def meters_by_id(self) -> dict[str, Meter]:
+        """All physical meters keyed by id."""
+        return {m.meter_id: m for m in self.meters}
+
+    def building(self, building_id: str) -> Building:
+        """Return building `building_id`; raises ``KeyError`` if absent."""
+        for b in self.buildings:
+            if b.building_id == building_id:
+                return b
+        raise KeyError(building_id)
+
+    def root_meters(self, medium: Medium | None = None) -> tuple[Meter, ...]:
+        """Meters with no parent (Brick: no ``isSubMeterOf``), optionally of one medium.
+
+        Summing roots counts each unit of energy once.
+        """
+        return tuple(
+            m
+            for m in self.meters
+            if m.submeter_of is None and (medium is None or m.medium == medium)
+        )

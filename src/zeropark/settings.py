@@ -1,0 +1,29 @@
+"""Run-time settings from the environment (prefix ``ZEROPARK_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One settings object for the CLI and the API.
+
+    Attributes
+    ----------
+    store_path : pathlib.Path
+        DuckDB file (``ZEROPARK_STORE_PATH``), default ``./data/zeropark.duckdb``.
+    data_dir : pathlib.Path or None
+        Folder laid out like ``shared/data`` with one sub-folder per data set
+        (``ZEROPARK_DATA_DIR``); when unset, demo data are downloaded into
+        ``cache_dir``.
+    cache_dir : pathlib.Path
+        Download cache (``ZEROPARK_CACHE_DIR``), default ``~/.cache/zeropark``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ZEROPARK_")
+
+    store_path: Path = Path("data/zeropark.duckdb")
+    data_dir: Path | None = None
+    cache_dir: Path = Path.home() / ".cache" / "zeropark"
