@@ -312,7 +312,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--fail", choices=["parks", "summary", "daily", "monthly-co2", "top-buildings"])
+    parser.add_argument(
+        "--fail", choices=["parks", "summary", "daily", "monthly-co2", "top-buildings"]
+    )
     args = parser.parse_args()
     Handler.fail = args.fail
     Handler.echarts = echarts_js_path()

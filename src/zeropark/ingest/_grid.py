@@ -137,7 +137,7 @@ def runs(flag: np.ndarray) -> list[tuple[int, int]]:
 
 def iso(ns: int) -> str:
     """ISO-8601 UTC text of a nanosecond epoch time."""
-    return pd.Timestamp(int(ns), tz="UTC").isoformat()
+    return str(pd.Timestamp(int(ns), tz="UTC").isoformat())
 
 
 def empty_frame() -> pd.DataFrame:

@@ -130,7 +130,7 @@ def sequential(
                 continue
             else:
                 state.push(ti, 0.0)
-                last, t_last, i = vi, ti, i + 1
+                last, t_last, i, pending = vi, ti, i + 1, 0
                 continue
         d = vi - last
         lim = limit(ti - t_last)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zeropark.errors import InputError
 from zeropark.ingest._grid import (
     NS_PER_HOUR,
     as_utc_index,
@@ -111,6 +112,11 @@ def register_to_intervals(
     issues : tuple of Issue
         One per finding.
 
+    Raises
+    ------
+    InputError
+        If `ts` is naive, unsorted or has duplicates, or the lengths differ.
+
     Notes
     -----
     1. *Invalid* readings are dropped (``invalid_reading``): NaN, negative, above
@@ -151,6 +157,10 @@ def register_to_intervals(
     v = np.asarray(values, dtype="float64")
     step = step_ns(resolution)
     t = index.asi8
+    if len(v) != len(t):
+        raise InputError(f"{len(t)} timestamps but {len(v)} values", field="values")
+    if np.any(np.diff(t) <= 0):
+        raise InputError("timestamps must be sorted and unique (use dedupe_readings)", field="ts")
     state = Pass([], [], [], [], [], subject)
     if len(t) < 2:
         return empty_frame(), ()

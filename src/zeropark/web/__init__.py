@@ -62,7 +62,10 @@ def echarts_js_path() -> Path:
 
     here = Path(__file__).resolve().parent
     repo_root = here.parents[2]
-    candidates = (repo_root / _ECHARTS_IN_NODE_MODULES, here / "static" / "vendor" / "echarts.min.js")
+    candidates = (
+        repo_root / _ECHARTS_IN_NODE_MODULES,
+        here / "static" / "vendor" / "echarts.min.js",
+    )
     for path in candidates:
         if path.is_file():
             return path

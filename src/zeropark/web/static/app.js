@@ -270,7 +270,7 @@
       const m = p.data.row;
       const rows = [
         tooltipRow("", t("energy"), `${fmt(m.energy_kwh)} ${t("unit_kwh")}`),
-        tooltipRow("", t("kpi_tce"), `${fmt(m.tce, 1)} ${t("unit_tce")}`),
+        tooltipRow("", t("tce_label"), `${fmt(m.tce, 1)} ${t("unit_tce")}`),
         tooltipRow("", t("share"), fmtPct(totalTce ? m.tce / totalTce : null)),
       ];
       if (Number(m.estimated_kwh) > 0) {
@@ -519,7 +519,7 @@
           t("eui"),
           b.eui_kwh_per_m2 === null || b.eui_kwh_per_m2 === undefined
             ? "—"
-            : `<b>${fmt(b.eui_kwh_per_m2, 1)}</b> ${t("unit_kwh_m2")}${t("unit_per_year")}`,
+            : `<b>${fmt(b.eui_kwh_per_m2, 1)}</b> ${t("unit_kwh_m2")}`,
         ),
       );
       const id = b.name && b.name !== b.building_id ? ` <span class="tt-dim">${escapeHtml(b.building_id)}</span>` : "";

@@ -10,8 +10,6 @@
   const MESSAGES = {
     en: {
       app_title: "zeropark · Park energy & carbon",
-      brand: "zeropark",
-      subtitle: "Near-zero-carbon park dashboard",
       loading: "Loading…",
       no_data: "No data",
       year: "Year",
@@ -29,7 +27,6 @@
       kpi_estimated_share: "{pct} estimated (gap-filled)",
       kpi_tce_method: "{method} method",
       kpi_co2_intensity: "{value} t CO₂ per tce",
-      kpi_eui_note: "with floor area: {n}",
       kpi_meters_per_building: "{value} per building",
 
       tce_method_calorific: "calorific-value",
@@ -44,12 +41,12 @@
       panel_top: "Top 10 buildings by energy",
       panel_top_sub: "MWh; floor-area EUI in the tooltip",
 
-      measured: "Measured",
       estimated: "Estimated (gap-filled)",
       estimated_short: "estimated",
       total: "Total",
       share: "Share",
       energy: "Energy",
+      tce_label: "Standard coal",
       floor_area: "Floor area",
       eui: "EUI",
       estimated_note:
@@ -64,11 +61,9 @@
       unit_mwh: "MWh",
       unit_kwh: "kWh",
       unit_tce: "tce",
-      unit_t: "t",
       unit_tco2: "t CO₂",
       unit_kwh_m2: "kWh/m²",
       unit_m2: "m²",
-      unit_per_year: "/yr",
 
       medium_electricity: "Electricity",
       medium_natural_gas: "Natural gas",
@@ -96,8 +91,6 @@
     },
     zh: {
       app_title: "zeropark · 园区能源与碳排放",
-      brand: "zeropark",
-      subtitle: "近零碳园区驾驶舱",
       loading: "加载中…",
       no_data: "暂无数据",
       year: "年份",
@@ -115,7 +108,6 @@
       kpi_estimated_share: "其中估算（插补）{pct}",
       kpi_tce_method: "{method}折算",
       kpi_co2_intensity: "单位能耗碳排放 {value} 吨CO₂/吨标准煤",
-      kpi_eui_note: "有建筑面积：{n}",
       kpi_meters_per_building: "平均每栋 {value} 块",
 
       tce_method_calorific: "当量值",
@@ -130,12 +122,12 @@
       panel_top: "能耗前十建筑",
       panel_top_sub: "兆瓦时；提示框含单位面积能耗",
 
-      measured: "实测",
       estimated: "估算（插补）",
       estimated_short: "估算",
       total: "合计",
       share: "占比",
       energy: "能耗",
+      tce_label: "折标准煤",
       floor_area: "建筑面积",
       eui: "单位面积能耗",
       estimated_note: "虚线框标出含估算（插补）能耗的日期，估算量以顶部灰色带表示：共 {value}，占全年 {pct}，并非实测值。",
@@ -149,11 +141,9 @@
       unit_mwh: "兆瓦时",
       unit_kwh: "千瓦时",
       unit_tce: "吨标准煤",
-      unit_t: "吨",
       unit_tco2: "吨CO₂",
       unit_kwh_m2: "千瓦时/平方米",
       unit_m2: "平方米",
-      unit_per_year: "/年",
 
       medium_electricity: "电力",
       medium_natural_gas: "天然气",
