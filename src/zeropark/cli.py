@@ -27,6 +27,11 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", help="DuckDB file "
                                                "(default $ZEROPARK_STORE_PATH or "
                                                "data/zeropark.duckdb).")]
 ParkOpt = Annotated[Path, typer.Option("--park", help="Park description file (TOML).")]
+GridOpt = Annotated[str | None, typer.Option(help="Factor-library id of the grid factor, "
+                                             "e.g. cn_grid_mee_2023_east.")]
+SupplyOpt = Annotated[float | None, typer.Option(help="Supply coal rate for tce-method "
+                                                 "equivalent (等价值). [kgce/kWh]")]
+TceOpt = Annotated[str | None, typer.Option(help="calorific (当量值) or equivalent (等价值).")]
 
 
 def _fail(err: Exception) -> typer.Exit:
@@ -73,15 +78,17 @@ def ingest(
 def quality(
     park: ParkOpt,
     store: StoreOpt = None,
+    lang: Annotated[str, typer.Option(help="Label language: en or zh.")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List data-quality findings per meter (stable codes, see docs)."""
+    """List data-quality findings per meter (stable codes, see docs/counters.md)."""
+    from zeropark.locales import issue_label
     from zeropark.model import read_park
     from zeropark.store import open_store
 
     try:
         model = read_park(park)
-        with open_store(store) as db:
+        with open_store(store, read_only=True) as db:
             issues = db.quality_issues(model.park_id)
     except ParkError as err:
         raise _fail(err) from err
@@ -90,25 +97,27 @@ def quality(
         return
     counts = issues.groupby(["meter_id", "code"]).size().reset_index(name="n")
     table = Table(title=f"Data-quality findings: {model.name}")
-    for col in ("meter", "code", "count", "first finding"):
+    for col in ("meter", "code", "finding", "count", "first"):
         table.add_column(col)
     for row in counts.itertuples():
         first = issues[(issues["meter_id"] == row.meter_id) & (issues["code"] == row.code)]
-        table.add_row(str(row.meter_id), str(row.code), str(row.n), str(first["message"].iloc[0]))
+        table.add_row(str(row.meter_id), str(row.code), issue_label(str(row.code), lang),
+                      str(row.n), str(first["message"].iloc[0]))
     console.print(table)
 
 
 def _summary(park_path: Path | None, store: Path | None, year: int, tce_method: str | None,
-             grid_factor: str | None, park_id: str | None = None,
-             sources: tuple[str, ...] = ()) -> dict[str, Any]:
+             grid_factor: str | None, supply_coal_rate: float | None = None,
+             park_id: str | None = None, sources: tuple[str, ...] = ()) -> dict[str, Any]:
     from zeropark.accounting.options import options_for
     from zeropark.accounting.report import park_summary
     from zeropark.model import read_park
     from zeropark.store import open_store
 
-    with open_store(store) as db:
+    with open_store(store, read_only=True) as db:
         model = read_park(park_path) if park_path else db.load_park(str(park_id))
-        options = options_for(model, tce_method=tce_method, grid_factor=grid_factor)
+        options = options_for(model, tce_method=tce_method, grid_factor=grid_factor,
+                              supply_coal_rate_kgce_per_kwh=supply_coal_rate)
         return park_summary(db, model, year=year, options=options, sources=sources)
 
 
@@ -146,21 +155,66 @@ def summary(
     park: ParkOpt,
     year: Annotated[int, typer.Option(help="Local calendar year.")],
     store: StoreOpt = None,
-    tce_method: Annotated[str | None, typer.Option(help="calorific (当量值) or equivalent "
-                                                   "(等价值).")] = None,
-    grid_factor: Annotated[str | None, typer.Option(help="Factor-library id of the grid "
-                                                    "factor, e.g. cn_grid_mee_2023_east.")] = None,
+    tce_method: TceOpt = None,
+    grid_factor: GridOpt = None,
+    supply_coal_rate: SupplyOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Energy by medium, standard coal and CO2 of a park for one year."""
     try:
-        result = _summary(park, store, year, tce_method, grid_factor)
+        result = _summary(park, store, year, tce_method, grid_factor, supply_coal_rate)
     except ParkError as err:
         raise _fail(err) from err
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     else:
         _print_summary(result)
+
+
+@app.command()
+def accounts(
+    park: ParkOpt,
+    start: Annotated[str, typer.Option(help="First local date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Local date after the last, YYYY-MM-DD.")],
+    by: Annotated[str, typer.Option(help="medium, building, enterprise or meter.")] = "medium",
+    store: StoreOpt = None,
+    tce_method: TceOpt = None,
+    grid_factor: GridOpt = None,
+    supply_coal_rate: SupplyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Energy, tce and CO2 for any local period, by medium, building, enterprise or meter."""
+    from datetime import date
+
+    from zeropark.accounting.options import options_for
+    from zeropark.accounting.report import energy_accounts
+    from zeropark.errors import InputError
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        try:
+            first, after = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError as err:
+            raise InputError(f"dates must be YYYY-MM-DD: {err}", field="start/end") from err
+        model = read_park(park)
+        options = options_for(model, tce_method=tce_method, grid_factor=grid_factor,
+                              supply_coal_rate_kgce_per_kwh=supply_coal_rate)
+        with open_store(store, read_only=True) as db:
+            rows = energy_accounts(db, model, start=first, end=after, by=by, options=options)
+    except ParkError as err:
+        raise _fail(err) from err
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table(title=f"{model.name}: {first} to {after} (exclusive), by {by}")
+    for col in (by, "medium", "measured kWh", "estimated kWh", "tce", "t CO2"):
+        table.add_column(col, justify="left" if col in (by, "medium") else "right")
+    for row in rows:
+        table.add_row(str(row["group"]), str(row["medium"]), f"{row['measured_kwh']:,.1f}",
+                      f"{row['estimated_kwh']:,.1f}", f"{row['tce']:,.3f}",
+                      f"{row['co2e_t']:,.3f}")
+    console.print(table)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Accounting formulas against hand-computed, cited reference cases (tests/reference/accounting.csv)."""
+"""Accounting formulas against hand-computed, cited cases (tests/reference/accounting.csv)."""
 
 import csv
 import json

@@ -7,13 +7,13 @@ Each function returns JSON-ready dicts whose keys carry units
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zeropark.accounting.accounts import (
-    AccountOptions,
     counted_meters,
     factors_used,
     interval_accounts,
@@ -21,7 +21,9 @@ from zeropark.accounting.accounts import (
     summarize,
     year_bounds,
 )
-from zeropark.model import Park
+from zeropark.accounting.options import AccountOptions
+from zeropark.errors import InputError
+from zeropark.model import Meter, Park
 from zeropark.store.duckdb import DuckDBStore
 
 
@@ -72,8 +74,9 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
         "n_buildings": len(park.buildings), "n_meters": len(park.meters),
         "n_virtual_meters": len(park.virtual_meters),
         "tce_method": options.tce_method.value,
-        "media": [_round_row(r) for r in media.to_dict("records")],
-        "totals": _round_row(totals.to_dict()),
+        "media": [_round_row({str(k): v for k, v in r.items()})
+                  for r in media.to_dict("records")],
+        "totals": _round_row({str(k): v for k, v in totals.to_dict().items()}),
         "factors": factors_used(park, options),
         "quality": dict(quality_counts(store, park)),
         "top_buildings": top_buildings_from(frame, park, limit=10),
@@ -184,3 +187,60 @@ def top_buildings_from(frame: pd.DataFrame, park: Park, *, limit: int) -> list[d
 def _round_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (round(float(v), 4) if isinstance(v, float | np.floating) else v)
             for k, v in row.items()}
+
+
+GROUPINGS = ("medium", "building", "enterprise", "meter")
+
+
+def energy_accounts(store: DuckDBStore, park: Park, *, start: date, end: date, by: str,
+                    options: AccountOptions) -> list[dict[str, Any]]:
+    """Energy, tce and CO2 for any local period, by medium, building, enterprise or meter.
+
+    Parameters
+    ----------
+    store : DuckDBStore
+    park : Park
+    start, end : datetime.date
+        Local calendar dates, [start, end).
+    by : {"medium", "building", "enterprise", "meter"}
+        Grouping. ``building``/``enterprise`` count each member's meters without
+        double counting (a sub-meter whose parent is in the same member is left
+        out); ``medium`` is the park total; ``meter`` lists every physical meter.
+    options : AccountOptions
+
+    Returns
+    -------
+    list of dict
+        One row per group and medium: ``group``, ``medium``, ``measured_kwh``,
+        ``estimated_kwh``, ``energy_kwh``, ``tce``, ``co2e_t``.
+
+    Raises
+    ------
+    InputError
+        For an unknown grouping or ``end <= start``.
+    """
+    if by not in GROUPINGS:
+        raise InputError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}",
+                         field="by")
+    if end <= start:
+        raise InputError(f"end {end} must be after start {start}", field="end")
+    groups: list[tuple[str, tuple[Meter, ...]]]
+    if by == "medium":
+        groups = [(park.park_id, counted_meters(park))]
+    elif by == "building":
+        groups = [(b.building_id, counted_meters(park, building_id=b.building_id))
+                  for b in park.buildings]
+    elif by == "enterprise":
+        groups = [(e.enterprise_id, counted_meters(park, enterprise_id=e.enterprise_id))
+                  for e in park.enterprises]
+    else:
+        groups = [(m.meter_id, (m,)) for m in park.meters
+                  if m.quantity.value != "volume" and m.medium.value != "water"]
+    rows: list[dict[str, Any]] = []
+    for name, meters in groups:
+        if not meters:
+            continue
+        frame = interval_accounts(store, park, meters, start=start, end=end, options=options)
+        for row in summarize(frame, "medium").to_dict("records"):
+            rows.append({"group": name, **_round_row({str(k): v for k, v in row.items()})})
+    return rows

@@ -5,6 +5,7 @@ RFC 9457 problem details (``application/problem+json``) with ``type``,
 ``title``, ``status`` and ``detail``.
 """
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from zeropark.accounting.options import options_for
 from zeropark.accounting.report import (
     available_years,
     daily_energy,
+    energy_accounts,
     monthly_co2,
     park_summary,
     top_buildings,
@@ -43,13 +45,15 @@ def _year(store: DuckDBStore, park: Park, year: int | None) -> int:
     return years[-1]
 
 
-def create_app(store_path: Path | str | None = None) -> FastAPI:
+def create_app(store_path: Path | str | None = None, *, read_only: bool = True) -> FastAPI:
     """Build the application over the store at `store_path` (default from Settings).
 
     Parameters
     ----------
     store_path : pathlib.Path or str, optional
         DuckDB file with loaded parks.
+    read_only : bool
+        Open the store read-only (default), so CLI reports can run beside the server.
 
     Returns
     -------
@@ -57,7 +61,7 @@ def create_app(store_path: Path | str | None = None) -> FastAPI:
     """
     app = FastAPI(title="zeropark", version="0.1.0",
                   description="Energy and carbon accounts of near-zero-carbon parks.")
-    app.state.store = open_store(store_path)
+    app.state.store = open_store(store_path, read_only=read_only)
     app.state.parks = {}
 
     @app.exception_handler(ParkError)
@@ -109,6 +113,14 @@ def create_app(store_path: Path | str | None = None) -> FastAPI:
         """Buildings ranked by energy, with floor-area intensity."""
         return top_buildings(store, park, year=_year(store, park, year),
                              options=options_for(park), limit=limit)
+
+    @app.get("/api/v1/parks/{park_id}/accounts", tags=["accounts"])
+    def accounts(park: ParkDep, store: StoreDep, start: date, end: date,
+                 by: Annotated[str, Query(pattern="^(medium|building|enterprise|meter)$")]
+                 = "medium") -> list[dict[str, Any]]:
+        """Energy, tce and CO2 for local dates [start, end), grouped."""
+        return energy_accounts(store, park, start=start, end=end, by=by,
+                               options=options_for(park))
 
     @app.get("/vendor/echarts.min.js", include_in_schema=False)
     def echarts() -> FileResponse:

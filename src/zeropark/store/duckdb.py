@@ -66,6 +66,8 @@ class DuckDBStore:
     path : str or pathlib.Path
         Database file (created with its parent folder if missing), or
         ``":memory:"``.
+    read_only : bool
+        Open without write access (several read-only processes may share a file).
 
     Raises
     ------
@@ -73,17 +75,23 @@ class DuckDBStore:
         If the file cannot be opened (locked by another process, not a DuckDB file).
     """
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(self.path)
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as err:
+            raise StoreError(
+                f"cannot open store {self.path}: {err}. A DuckDB file has one writer at a "
+                "time: stop the other zeropark process (e.g. `zeropark serve`) or point "
+                "ZEROPARK_STORE_PATH elsewhere") from err
         except duckdb.Error as err:
             raise StoreError(f"cannot open store {self.path}: {err}") from err
         self._lock = threading.RLock()
         self._depth = 0
-        self.con.execute(_SCHEMA)
+        if not read_only:
+            self.con.execute(_SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
@@ -344,10 +352,19 @@ class DuckDBStore:
             "FROM quality_issues WHERE park_id = ? ORDER BY meter_id, start_ts", [park_id])
 
 
-def open_store(path: str | Path | None = None) -> DuckDBStore:
-    """Open the store at `path`, or at ``Settings().store_path`` when `path` is None."""
+def open_store(path: str | Path | None = None, *, read_only: bool = False) -> DuckDBStore:
+    """Open the store at `path`, or at ``Settings().store_path`` when `path` is None.
+
+    Raises
+    ------
+    StoreError
+        If a read-only store does not exist, or the file is locked or not DuckDB.
+    """
     if path is None:
         from zeropark.settings import Settings
 
         path = Settings().store_path
-    return DuckDBStore(path)
+    if read_only and not Path(path).is_file():
+        raise StoreError(f"no store at {path}: load data first (`zeropark ingest` or "
+                         "`zeropark demo`)")
+    return DuckDBStore(path, read_only=read_only)
