@@ -18,7 +18,6 @@ Park "cz" (Asia/Shanghai), 50 hourly readings per meter from local 2024-01-31 00
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -140,6 +139,9 @@ def test_summary_values(client: TestClient) -> None:
     assert (grid["factor_id"], grid["value"], grid["unit"]) == (
         "cn_grid_mee_2023_east", 0.55, "kg/kWh")
     assert body["quality"] == {}
+    # Buildings count their own meters, also those under the park's grid meter.
+    assert [(b["building_id"], b["energy_kwh"]) for b in body["top_buildings"]] == [
+        ("b3", 1000.0), ("b1", 600.0), ("b2", 300.0)]
 
 
 def test_summary_of_a_year_without_data(client: TestClient) -> None:
@@ -185,9 +187,6 @@ def test_top_buildings(client: TestClient) -> None:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: top buildings rank only the park's root meters "
-                   "(report.py top_buildings uses counted_meters(park)), so buildings metered "
-                   "by sub-meters of a park grid meter (b1, b2) are missing")
 def test_top_buildings_include_submetered_buildings(client: TestClient) -> None:
     rows = client.get("/api/v1/parks/cz/top-buildings", params={"year": 2024}).json()
     assert [(r["building_id"], r["energy_kwh"]) for r in rows] == [

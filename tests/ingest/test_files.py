@@ -98,12 +98,10 @@ def test_long_csv_without_unit_column_uses_meter_unit(tmp_path: Path, park: Park
     assert frame["value"].tolist() == pytest.approx([1250.0, 3.0], rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a blank cell in the unit column is read as unit "
-                   "'' (keep_default_na=False) instead of the meter's configured unit "
-                   "(files.py, long layout 'unit_raw')")
 def test_blank_unit_cell_uses_meter_unit(tmp_path: Path, park: Park) -> None:
     path = _csv(tmp_path, "meter_id,timestamp,value,unit\ne2,2024-01-01 00:00,3,\n")
     frame, _ = read_meter_file(path, park)
+    assert frame["unit_raw"].tolist() == ["MWh"]
     assert frame["value"].tolist() == pytest.approx([3000.0], rel=1e-12)
 
 
@@ -167,10 +165,6 @@ def test_offset_times_ignore_the_zone(tmp_path: Path, park: Park) -> None:
     assert frame["ts"].tolist() == _utc("2024-01-01 00:00", "2024-01-01 00:15")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: timestamps that all carry an "
-                   "offset but not the same one (e.g. across a DST change) raise pandas' "
-                   "'Mixed timezones detected' ValueError (files.py _parse_times, "
-                   "pd.to_datetime(..., utc=False))")
 def test_offsets_that_change_across_dst(tmp_path: Path, park: Park) -> None:
     path = _csv(tmp_path, (
         "meter_id,timestamp,value\n"
@@ -206,7 +200,9 @@ def test_file_sha256(tmp_path: Path) -> None:
 
 
 def test_unknown_meter(tmp_path: Path, park: Park) -> None:
-    path = _csv(tmp_path, "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\nzz,2024-01-01 01:00,2\n")
+    path = _csv(tmp_path, (
+        "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\nzz,2024-01-01 01:00,2\n"
+    ))
     err = _error(path, park)
     assert str(err) == f"{path}, row 3, field 'meter_id': unknown meter 'zz' (not in park 'p')"
     assert (err.path, err.location, err.field) == (str(path), "row 3", "meter_id")
@@ -225,7 +221,9 @@ def test_non_numeric_value(tmp_path: Path, park: Park) -> None:
     ))
     # "1,5" (decimal comma) is one field too many: the CSV reader refuses the file.
     assert str(_error(path, park)).startswith(f"{path}: cannot read file: ")
-    path = _csv(tmp_path, "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\ne1,2024-01-01 01:00,abc\n")
+    path = _csv(tmp_path, (
+        "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\ne1,2024-01-01 01:00,abc\n"
+    ))
     assert str(_error(path, park)) == f"{path}, row 3, field 'value': value 'abc' is not a number"
 
 
@@ -262,17 +260,15 @@ def test_ambiguous_local_time(tmp_path: Path, park: Park) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: mixing timestamps with and "
-                   "without offset raises pandas' 'Mixed timezones detected' ValueError, not "
-                   "the InputError of files.py _parse_times")
-def test_mixed_offset_and_naive(tmp_path: Path, park: Park) -> None:
-    path = _csv(tmp_path, (
-        "meter_id,timestamp,value\n"
-        "e1,2024-01-01T00:00:00+08:00,1\n"
-        "e1,2024-01-01 01:00,2\n"
-    ))
+@pytest.mark.parametrize("first", ["2024-01-01T00:00:00+08:00", "2024-01-01 00:00"])
+def test_mixed_offset_and_naive(tmp_path: Path, park: Park, first: str) -> None:
+    second = "2024-01-01 01:00" if "+" in first else "2024-01-01T01:00:00+08:00"
+    path = _csv(tmp_path, f"meter_id,timestamp,value\ne1,{first},1\ne1,{second},2\n")
+    # The row named is the first one without an offset.
+    row = 3 if "+" in first else 2
     assert str(_error(path, park)) == (
-        f"{path}, row 3, field 'timestamp': timestamps mix values with and without UTC offset"
+        f"{path}, row {row}, field 'timestamp': timestamps mix values with and without UTC "
+        "offset"
     )
 
 

@@ -392,9 +392,8 @@ def test_cycle_in_submeter_of_shows_chain() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a cycle reached from a meter outside it is "
-                   "reported at that meter (x), which is not part of the cycle b → c → b")
 def test_cycle_is_reported_at_a_meter_in_the_cycle() -> None:
+    # x → b → c → b: reported at b (in the cycle), not at x (which only leads into it).
     text = HEAD + "".join(
         _meter("electricity", ident=a, extra=f'submeter_of = "{b}"\n')
         for a, b in (("x", "b"), ("b", "c"), ("c", "b"))
@@ -459,8 +458,6 @@ def test_virtual_meter_without_terms() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: building/enterprise of a virtual meter are "
-                   "not checked (toml.py, virtual_meters loop)")
 def test_virtual_meter_unknown_building() -> None:
     text = (HEAD + _meter("electricity", ident="main")
             + '[[virtual_meters]]\nid = "v"\nmedium = "electricity"\nterms = { main = 1 }\n'
@@ -577,17 +574,31 @@ def test_missing_park_name() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="BUG: [meters] written as a "
-                   "single table (not [[meters]]) crashes with AttributeError, not "
-                   "ParkModelError (toml.py check_keys/fail get a str entry)")
 def test_meters_as_single_table() -> None:
+    # [meters] instead of [[meters]]: a common typo, a ParkModelError (not an AttributeError).
     text = HEAD + '[meters]\nid = "m"\nmedium = "electricity"\nunit = "kWh"\nkind = "total"\n'
-    with pytest.raises(ParkModelError):
-        parse_park(text, source="park.toml")
+    assert _error(text) == (
+        "park.toml, meters: 'meters' must be an array of tables: write [[meters]] before each "
+        "entry"
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: latitude/longitude are not validated; a string "
-                   "is stored in Park.latitude (toml.py parse_park, Park(...) call)")
-def test_latitude_must_be_a_number() -> None:
-    with pytest.raises(ParkModelError):
-        parse_park(HEAD + 'latitude = "north"\n', source="park.toml")
+def test_virtual_meter_unknown_enterprise() -> None:
+    text = (HEAD + _meter("electricity", ident="main")
+            + '[[virtual_meters]]\nid = "v"\nmedium = "electricity"\nterms = { main = 1 }\n'
+            'enterprise = "e9"\n')
+    assert _error(text) == (
+        "park.toml, line 14, virtual_meters[0] (id 'v'), field 'enterprise': "
+        "unknown enterprise 'e9'"
+    )
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('latitude = "north"', "latitude must be a number within ±90 degrees, got 'north'"),
+    ("latitude = 91.5", "latitude must be a number within ±90 degrees, got 91.5"),
+    ("longitude = -180.5", "longitude must be a number within ±180 degrees, got -180.5"),
+    ("longitude = true", "longitude must be a number within ±180 degrees, got True"),
+])
+def test_latitude_and_longitude_are_checked(line: str, message: str) -> None:
+    field = line.split(" ", 1)[0]
+    assert _error(HEAD + line + "\n") == f"park.toml, park, field '{field}': {message}"

@@ -163,9 +163,6 @@ def test_conflicting_value_later_ingest_wins(tmp_path: Path, store: DuckDBStore)
     assert json.loads(row["data_json"]) == {"values": [5.0, 7.0], "winner": 7.0}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a correction back to a value stored earlier for "
-                   "the same timestamp is dropped as 'already stored' (duckdb.py "
-                   "insert_readings anti-joins on any stored value, not on the current winner)")
 def test_correction_back_to_an_earlier_value_wins(tmp_path: Path, store: DuckDBStore) -> None:
     park = _park()
     hours = _hours("2024-03-01", 3)
@@ -175,6 +172,28 @@ def test_correction_back_to_an_earlier_value_wins(tmp_path: Path, store: DuckDBS
     ingest_file(store, park, _write(tmp_path / "c.csv", [("tot", hours[1], 5.0),
                                                          ("tot", hours[2], 5.0)]))
     assert store.intervals("p", ["tot"])["energy"].tolist() == [5.0, 5.0, 5.0]
+
+
+def test_resending_the_current_value_stores_nothing(tmp_path: Path, store: DuckDBStore) -> None:
+    park = _park()
+    hours = _hours("2024-03-01", 2)
+    ingest_file(store, park, _write(tmp_path / "a.csv", [("tot", t, 5.0) for t in hours]))
+    ingest_file(store, park, _write(tmp_path / "b.csv", [("tot", hours[0], 7.0)]))
+    report = ingest_file(store, park, _write(tmp_path / "c.csv", [("tot", hours[0], 7.0),
+                                                                  ("tot", hours[1], 5.0)]))
+    assert (report.n_rows, report.n_new, report.meters) == (2, 0, ())
+    assert _count(store) == 3
+    assert store.intervals("p", ["tot"])["energy"].tolist() == [7.0, 5.0]
+
+
+def test_last_row_of_a_file_wins_over_an_earlier_row(tmp_path: Path,
+                                                     store: DuckDBStore) -> None:
+    park = _park()
+    hours = _hours("2024-03-01", 2)
+    ingest_file(store, park, _write(tmp_path / "a.csv", [("tot", t, 5.0) for t in hours]))
+    ingest_file(store, park, _write(tmp_path / "b.csv", [("tot", hours[0], 7.0),
+                                                         ("tot", hours[0], 5.0)]))
+    assert store.intervals("p", ["tot"])["energy"].tolist() == [5.0, 5.0]
 
 
 # -- a late reading --------------------------------------------------------------------------

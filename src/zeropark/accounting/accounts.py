@@ -62,6 +62,18 @@ def counted_meters(park: Park, *, building_id: str | None = None,
     )
 
 
+def building_meters(park: Park) -> tuple[Meter, ...]:
+    """Meters counted for some building, each building without double counting.
+
+    A meter under a park-level grid meter still counts for its own building.
+    """
+    seen: dict[str, Meter] = {}
+    for building in park.buildings:
+        for m in counted_meters(park, building_id=building.building_id):
+            seen[m.meter_id] = m
+    return tuple(seen.values())
+
+
 def local_bounds(park: Park, start: date, end: date) -> tuple[pd.Timestamp, pd.Timestamp]:
     """UTC instants of local midnight at `start` and `end` in the park's zone."""
     return (pd.Timestamp(start).tz_localize(park.timezone).tz_convert("UTC"),

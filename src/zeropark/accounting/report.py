@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from zeropark.accounting.accounts import (
+    building_meters,
     counted_meters,
     factors_used,
     interval_accounts,
@@ -27,11 +28,11 @@ from zeropark.model import Meter, Park
 from zeropark.store.duckdb import DuckDBStore
 
 
-def _year_frame(store: DuckDBStore, park: Park, year: int,
-                options: AccountOptions) -> pd.DataFrame:
+def _year_frame(store: DuckDBStore, park: Park, year: int, options: AccountOptions,
+                meters: tuple[Meter, ...] | None = None) -> pd.DataFrame:
     start, end = year_bounds(year)
-    return interval_accounts(store, park, counted_meters(park), start=start, end=end,
-                             options=options)
+    return interval_accounts(store, park, counted_meters(park) if meters is None else meters,
+                             start=start, end=end, options=options)
 
 
 def available_years(store: DuckDBStore, park: Park) -> list[int]:
@@ -65,7 +66,12 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
         ``totals``, ``n_buildings``, ``n_meters``, ``factors`` (with sources),
         ``quality`` (count of findings by code), ``top_buildings``.
     """
-    frame = _year_frame(store, park, year, options)
+    park_ids = {m.meter_id for m in counted_meters(park)}
+    in_buildings = building_meters(park)
+    union = {m.meter_id: m for m in (*counted_meters(park), *in_buildings)}
+    everything = _year_frame(store, park, year, options, tuple(union.values()))
+    frame = everything[everything["meter_id"].isin(park_ids)]
+    by_building = everything[everything["meter_id"].isin({m.meter_id for m in in_buildings})]
     media = summarize(frame, "medium")
     totals = media[["measured_kwh", "estimated_kwh", "energy_kwh", "tce", "co2e_t"]].sum()
     return {
@@ -79,7 +85,7 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
         "totals": _round_row({str(k): v for k, v in totals.to_dict().items()}),
         "factors": factors_used(park, options),
         "quality": dict(quality_counts(store, park)),
-        "top_buildings": top_buildings_from(frame, park, limit=10),
+        "top_buildings": top_buildings_from(by_building, park, limit=10),
         "sources": list(sources),
     }
 
@@ -142,7 +148,8 @@ def monthly_co2(store: DuckDBStore, park: Park, *, year: int,
 def top_buildings(store: DuckDBStore, park: Park, *, year: int, options: AccountOptions,
                   limit: int = 10) -> list[dict[str, Any]]:
     """Buildings ranked by energy in a local year; see :func:`top_buildings_from`."""
-    return top_buildings_from(_year_frame(store, park, year, options), park, limit=limit)
+    frame = _year_frame(store, park, year, options, building_meters(park))
+    return top_buildings_from(frame, park, limit=limit)
 
 
 def top_buildings_from(frame: pd.DataFrame, park: Park, *, limit: int) -> list[dict[str, Any]]:

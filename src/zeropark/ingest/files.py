@@ -106,7 +106,8 @@ def read_meter_file(
             "meter_id": raw[meter_col].astype("string").str.strip(),
             "ts_raw": raw[time_col],
             "value_raw": raw[columns["value"]],
-            "unit_raw": raw[unit_col].astype("string").str.strip() if unit_col else pd.NA,
+            "unit_raw": (raw[unit_col].astype("string").str.strip().replace("", pd.NA)
+                         if unit_col else pd.NA),
             "source_row": raw["source_row"],
         })
     elif layout == "wide":
@@ -185,30 +186,36 @@ def _parse_times(raw: pd.Series, rows: pd.Series, zone: str, source: str,
     if pd.api.types.is_datetime64_dtype(raw.dtype):
         return _localize(raw, rows, zone, source, field)
     text = raw.astype("string").str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
+    has_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False)
+    if has_offset.any() and not has_offset.all():
+        i = has_offset[~has_offset].index[0]
+        raise InputError("timestamps mix values with and without UTC offset", path=source,
+                         location=f"row {rows[i]}", field=field)
+    with_offset = bool(has_offset.all())
+    # Offsets may differ row to row (e.g. across a DST change): parse to UTC directly.
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=with_offset)
     if parsed.isna().any():
-        # Mixed offsets or odd but valid formats: parse row by row before giving up.
-        parsed = pd.Series([_one_time(t) for t in text], index=text.index, dtype=object)
+        # Odd but valid formats: parse row by row before giving up.
+        parsed = pd.Series([_one_time(t, with_offset) for t in text], index=text.index,
+                           dtype=object)
     bad = parsed.isna()
     if bad.any():
         i = bad[bad].index[0]
         raise InputError(f"cannot parse timestamp {text[i]!r}", path=source,
                          location=f"row {rows[i]}", field=field)
-    has_offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    if has_offset.all():
+    if with_offset:
         return pd.to_datetime(parsed, utc=True).astype("datetime64[ns, UTC]")
-    if has_offset.any():
-        i = has_offset[~has_offset].index[0]
-        raise InputError("timestamps mix values with and without UTC offset", path=source,
-                         location=f"row {rows[i]}", field=field)
     return _localize(pd.to_datetime(parsed), rows, zone, source, field)
 
 
-def _one_time(text: object) -> pd.Timestamp | None:
+def _one_time(text: object, utc: bool) -> pd.Timestamp | None:
     try:
-        return pd.Timestamp(str(text))
+        stamp = pd.Timestamp(str(text))
     except (ValueError, TypeError):
         return None
+    if utc and stamp.tzinfo is not None:
+        return stamp.tz_convert("UTC")
+    return None if utc or stamp.tzinfo is not None else stamp
 
 
 def _localize(naive: pd.Series, rows: pd.Series, zone: str, source: str,

@@ -187,6 +187,11 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
                 f"unknown top-level table {key!r}; allowed: {', '.join(sorted(_TOP_KEYS))}",
                 path=source, location=key,
             )
+    for key in ("enterprises", "buildings", "meters", "virtual_meters"):
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+            raise ParkModelError(f"{key!r} must be an array of tables: write [[{key}]] "
+                                 "before each entry", path=source, location=key)
     park_table = doc.get("park")
     if not isinstance(park_table, dict):
         raise ParkModelError("missing [park] table", path=source, location="park")
@@ -197,6 +202,12 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
         if not isinstance(park_table.get(key), str) or not park_table[key]:
             raise ParkModelError(f"missing {key!r}", path=source, location="park", field=key)
     _check_timezone(park_table["timezone"], source)
+    for key, bound in (("latitude", 90.0), ("longitude", 180.0)):
+        value = park_table.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not -bound <= value <= bound):
+            raise ParkModelError(f"{key} must be a number within ±{bound:g} degrees, "
+                                 f"got {value!r}", path=source, location="park", field=key)
 
     ids: dict[str, str] = {}
 
@@ -269,6 +280,10 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
             if isinstance(coef, bool) or not isinstance(coef, int | float):
                 raise reader.fail(f"coefficient of {ref!r} must be a number",
                                   "virtual_meters", i, entry, "terms")
+        for key, known_ids in (("building", building_ids), ("enterprise", enterprise_ids)):
+            ref = entry.get(key)
+            if ref is not None and ref not in known_ids:
+                raise reader.fail(f"unknown {key} {ref!r}", "virtual_meters", i, entry, key)
         virtual.append(VirtualMeter(ident, medium, {k: float(v) for k, v in terms.items()},
                                     str(entry.get("name", ident)), entry.get("building"),
                                     entry.get("enterprise")))
@@ -361,7 +376,7 @@ def _check_cycles(reader: _Reader, meters: list[Meter], entries: list[Any]) -> N
         while node is not None:
             if node in chain:
                 cycle = " → ".join(chain[chain.index(node):] + [node])
-                i = index[start]
+                i = index[node]
                 raise reader.fail(f"cycle in submeter_of: {cycle}", "meters", i, entries[i],
                                   "submeter_of")
             chain.append(node)

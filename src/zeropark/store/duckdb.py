@@ -211,25 +211,37 @@ class DuckDBStore:
         Returns
         -------
         pandas.DataFrame
-            The rows that were new: a reading is already stored when the same meter,
-            timestamp and value exist (re-sent identical data); a different value
-            for a stored timestamp is kept as a new reading (see the duplicate rule
-            in :func:`zeropark.ingest.intervals.dedupe_readings`).
+            The rows that were new. For each meter and timestamp, the incoming rows
+            are skipped when they all repeat the *current* value (the last one
+            received): re-sent identical data changes nothing. Otherwise all of
+            them are stored in file order, so the batch's last row is received
+            last and wins (the duplicate rule of
+            :func:`zeropark.ingest.intervals.dedupe_readings`); a correction back
+            to an earlier value is kept too.
         """
         if frame.empty:
             return frame
         incoming = frame.assign(ts=_naive_utc(frame["ts"]), park_id=park_id)
-        incoming = incoming.drop_duplicates(["meter_id", "ts", "value"])
         with self._lock, self.transaction():
             self.con.register("incoming_readings", incoming)
             try:
                 new = self.con.execute(
                     """
+                    WITH current AS (
+                        SELECT r.meter_id, r.ts, arg_max(r.value, r.seq) AS value
+                        FROM readings r
+                        SEMI JOIN incoming_readings i
+                          ON r.park_id = i.park_id AND r.meter_id = i.meter_id AND r.ts = i.ts
+                        WHERE r.park_id = ?
+                        GROUP BY r.meter_id, r.ts),
+                    changed AS (
+                        SELECT i.meter_id, i.ts FROM incoming_readings i
+                        LEFT JOIN current c ON c.meter_id = i.meter_id AND c.ts = i.ts
+                        GROUP BY i.meter_id, i.ts
+                        HAVING bool_or(c.value IS DISTINCT FROM i.value))
                     SELECT i.* FROM incoming_readings i
-                    ANTI JOIN readings r
-                      ON r.park_id = i.park_id AND r.meter_id = i.meter_id AND r.ts = i.ts
-                     AND (r.value = i.value OR (r.value IS NULL AND i.value IS NULL))
-                    """
+                    SEMI JOIN changed g ON g.meter_id = i.meter_id AND g.ts = i.ts
+                    """, [park_id]
                 ).df()
                 if not new.empty:
                     self.con.register("new_readings", new)
