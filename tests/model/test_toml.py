@@ -554,7 +554,13 @@ def test_non_positive_floor_area() -> None:
 
 def test_bad_time_zone() -> None:
     text = HEAD.replace("Asia/Shanghai", "Asia/Shanghia")
-    assert _error(text) == "park.toml, park, field 'timezone': unknown time zone 'Asia/Shanghia'"
+    assert _error(text) == ("park.toml, park, field 'timezone': unknown time zone "
+                            "'Asia/Shanghia': use an IANA name such as 'Asia/Shanghai'")
+
+
+def test_fixed_offset_is_not_a_time_zone() -> None:
+    text = HEAD.replace("Asia/Shanghai", "+08:00")
+    assert "unknown time zone '+08:00'" in _error(text)
 
 
 def test_invalid_toml_syntax() -> None:

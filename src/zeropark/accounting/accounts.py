@@ -26,8 +26,12 @@ from zeropark.model import Direction, Meter, Park
 from zeropark.store.duckdb import DuckDBStore
 from zeropark.units import Medium, Quantity
 
-ENERGY_MEDIA = (Medium.ELECTRICITY, Medium.NATURAL_GAS, Medium.HEAT, Medium.CHILLED_WATER,
-                Medium.PV)
+#: Media counted in energy, tce and CO2 accounts. Chilled water is left out: the electricity
+#: or heat that makes it is metered and counted already (purchased district cooling needs a
+#: factor of its own, not shipped yet). Water is not energy.
+ENERGY_MEDIA = (Medium.ELECTRICITY, Medium.NATURAL_GAS, Medium.HEAT, Medium.PV)
+#: Factor-library id of the natural-gas NCV used to turn metered m³ into energy.
+GAS_NCV_FACTOR = "cn_ndrc_2015_natural_gas_ncv"
 
 
 def counted_meters(park: Park, *, building_id: str | None = None,
@@ -58,8 +62,30 @@ def counted_meters(park: Park, *, building_id: str | None = None,
     return tuple(
         m for m in park.meters
         if member(m) and not member(by_id.get(m.submeter_of or ""))
-        and m.medium in ENERGY_MEDIA and m.quantity != Quantity.VOLUME
+        and m.medium in ENERGY_MEDIA
+        and (m.quantity != Quantity.VOLUME or m.medium == Medium.NATURAL_GAS)
     )
+
+
+def kwh_per_unit(meter: Meter) -> float:
+    """Energy [kWh] per canonical unit of a counted meter: 1, or the gas NCV per m³.
+
+    Natural gas metered by volume is turned into net-calorific energy with the NDRC
+    guideline default NCV of natural gas (factor ``cn_ndrc_2015_natural_gas_ncv``,
+    389.31 GJ/10⁴ Nm³ → 10.814 kWh/Nm³).
+
+    Examples
+    --------
+    >>> from zeropark.model import Meter, MeterKind
+    >>> from zeropark.units import Quantity
+    >>> gas = Meter("g", Medium.NATURAL_GAS, Quantity.VOLUME, "m3", MeterKind.TOTAL_INCREASING)
+    >>> round(kwh_per_unit(gas), 4)
+    10.8142
+    """
+    if meter.medium == Medium.NATURAL_GAS and meter.quantity == Quantity.VOLUME:
+        ncv = get_factor(GAS_NCV_FACTOR).pint_quantity()
+        return float(ncv.to("kWh/m**3").magnitude)
+    return 1.0
 
 
 def building_meters(park: Park) -> tuple[Meter, ...]:
@@ -89,15 +115,18 @@ def interval_accounts(store: DuckDBStore, park: Park, meters: tuple[Meter, ...],
     pandas.DataFrame
         One row per interval: ``meter_id``, ``medium``, ``building_id``,
         ``enterprise_id``, ``interval_start`` (UTC), ``local_start`` (naive
-        local), ``energy_kwh`` (signed by direction), ``measured_kwh``,
-        ``estimated_kwh``, ``tce``, ``co2e_t``.
+        local), ``energy_kwh`` (signed: grid export negative; PV generation
+        positive, as a source), ``measured_kwh``, ``estimated_kwh``, ``tce``,
+        ``co2e_t``, ``ef_fallback`` (True where an hourly grid factor had no
+        value for the hour and its mean was used).
     """
     lo, hi = local_bounds(park, start, end)
     frame = store.intervals(park.park_id, [m.meter_id for m in meters], lo, hi)
     info = pd.DataFrame([
         {"meter_id": m.meter_id, "medium": m.medium.value, "building_id": m.building_id,
          "enterprise_id": m.enterprise_id,
-         "sign": -1.0 if m.direction == Direction.EXPORT else 1.0,
+         "sign": (-1.0 if m.direction == Direction.EXPORT and m.medium != Medium.PV
+                  else 1.0) * kwh_per_unit(m),
          "kgce_per_kwh": _kgce(m, options), "co2_t_per_kwh": _co2_per_kwh(m, options)}
         for m in meters
     ])
@@ -109,25 +138,27 @@ def interval_accounts(store: DuckDBStore, park: Park, meters: tuple[Meter, ...],
     frame["estimated_kwh"] = energy.where(estimated, 0.0)
     frame["tce"] = energy * frame["kgce_per_kwh"] / 1000.0
     co2 = energy * frame["co2_t_per_kwh"]
+    frame["ef_fallback"] = False
     hourly = options.electricity.hourly
     if hourly is not None:
         elec = (frame["medium"] == Medium.ELECTRICITY.value).to_numpy()
         hours = pd.DatetimeIndex(frame.loc[elec, "interval_start"]).floor("h")
         ef = hourly.reindex(hours).to_numpy(dtype="float64")
-        # Hours the series does not cover use its mean; counted in the result's notes.
-        ef = np.where(np.isnan(ef), options.electricity.value, ef)
+        # Hours the series does not cover use its mean: marked per interval and counted
+        # in the summary (``factor_fallback_intervals``), never silent.
+        missing = np.isnan(ef)
+        frame.loc[elec, "ef_fallback"] = missing
+        ef = np.where(missing, options.electricity.value, ef)
         co2.loc[elec] = energy.loc[elec].to_numpy() * ef / 1000.0
     frame["co2e_t"] = co2
     frame["local_start"] = (pd.DatetimeIndex(frame["interval_start"])
                             .tz_convert(park.timezone).tz_localize(None))
     return frame[["meter_id", "medium", "building_id", "enterprise_id", "interval_start",
                   "local_start", "energy_kwh", "measured_kwh", "estimated_kwh", "tce",
-                  "co2e_t"]]
+                  "co2e_t", "ef_fallback"]]
 
 
 def _kgce(meter: Meter, options: AccountOptions) -> float:
-    if meter.medium == Medium.CHILLED_WATER:
-        return 0.0  # chilled water: its electricity/heat input is metered and counted instead
     return coal_equivalent(
         meter.medium, tce_method=options.tce_method,
         supply_coal_rate_kgce_per_kwh=options.supply_coal_rate_kgce_per_kwh,
@@ -148,7 +179,7 @@ def _co2_per_kwh(meter: Meter, options: AccountOptions) -> float:
     if meter.medium == Medium.HEAT:
         factor = get_factor(options.heat_factor)
         return GJ_PER_KWH * float(factor.pint_quantity().to("t/GJ").magnitude)
-    return 0.0  # PV generation and chilled water carry no direct or purchased-energy CO2 here
+    return 0.0  # PV generation carries no direct or purchased-energy CO2
 
 
 def factors_used(park: Park, options: AccountOptions) -> list[dict[str, object]]:

@@ -153,7 +153,8 @@ def options_for(park: Park, *, tce_method: str | None = None, grid_factor: str |
     rate = supply_coal_rate_kgce_per_kwh or settings.get("supply_coal_rate_kgce_per_kwh")
     files = settings.get("grid_intensity_files")
     if grid_factor is None and isinstance(files, list) and files:
-        hourly = read_grid_intensity([Path(str(p)) for p in files])
+        base = Path(park.source).parent if Path(park.source).is_file() else Path.cwd()
+        hourly = read_grid_intensity([base / Path(str(p)) for p in files])
         electricity = ElectricityFactor(
             "grid_intensity_hourly", str(settings.get("grid_intensity_name", "hourly grid "
                                                       "carbon intensity")),

@@ -84,6 +84,7 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
                   for r in media.to_dict("records")],
         "totals": _round_row({str(k): v for k, v in totals.to_dict().items()}),
         "factors": factors_used(park, options),
+        "factor_fallback_intervals": int(frame["ef_fallback"].sum()),
         "quality": dict(quality_counts(store, park)),
         "top_buildings": top_buildings_from(by_building, park, limit=10),
         "sources": list(sources),

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -145,9 +146,8 @@ def read_park(path: str | Path) -> Park:
         ids, references to missing buildings, enterprises or meters, a cycle in
         ``submeter_of``, a sub-meter of another medium, a virtual meter that
         refers to a missing meter. The message names the file, line, entry and key.
-    UnitError
-        A unit that is unknown or does not match the medium and quantity
-        (also a ``ParkModelError`` location in the message).
+        A unit that is unknown or does not match the medium and quantity is a
+        ``ParkModelError`` too, with the unit's problem in the message.
     """
     path = Path(path)
     try:
@@ -298,10 +298,12 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
 
 
 def _check_timezone(zone: str, source: str) -> None:
+    """Accept IANA zone names only (``Asia/Shanghai``), not fixed offsets like ``+08:00``."""
     try:
-        pd.Timestamp("2000-01-01").tz_localize(zone)
-    except Exception as err:  # zoneinfo raises several types for unknown zones
-        raise ParkModelError(f"unknown time zone {zone!r}", path=source, location="park",
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ParkModelError(f"unknown time zone {zone!r}: use an IANA name such as "
+                             "'Asia/Shanghai'", path=source, location="park",
                              field="timezone") from err
 
 
