@@ -217,6 +217,82 @@ def accounts(
     console.print(table)
 
 
+activity_app = typer.Typer(help="Activity data (fuel, refrigerant, process, Scope 3, "
+                            "instruments) for GHG inventories.", no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
+
+
+@activity_app.command("import")
+def activity_import(
+    file: Annotated[Path, typer.Argument(help="CSV or .xlsx file of activity records.")],
+    park: ParkOpt,
+    store: StoreOpt = None,
+) -> None:
+    """Validate and store activity records (a file with a bad row changes nothing)."""
+    from zeropark.accounting.ledger import import_activity
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        model = read_park(park)
+        with open_store(store) as db:
+            db.save_park(model)
+            n = import_activity(db, model, file)
+    except ParkError as err:
+        raise _fail(err) from err
+    console.print(f"stored {n} activity record(s) from {file}")
+
+
+@app.command()
+def inventory(
+    enterprise: Annotated[str, typer.Argument(help="Enterprise id.")],
+    park: ParkOpt,
+    year: Annotated[int, typer.Option(help="Reporting year (local calendar).")],
+    fmt: Annotated[str, typer.Option("--format", help="json, xlsx, html or pdf.")] = "json",
+    out: Annotated[Path | None, typer.Option(help="Output file (default: stdout for "
+                                             "json, else ENTERPRISE-YEAR.FORMAT).")] = None,
+    region: Annotated[str | None, typer.Option(help="Grid region (CN, CN-East, CN-JS); "
+                                               "default the park's settings.grid_region or "
+                                               "CN.")] = None,
+    gwp: Annotated[str, typer.Option(help="GWP100 set: SAR, AR4, AR5 or AR6.")] = "AR5",
+    meters: Annotated[bool, typer.Option("--meters/--no-meters", help="Include the "
+                                         "enterprise's metered energy.")] = True,
+    store: StoreOpt = None,
+) -> None:
+    """GHG inventory of an enterprise: MEE/NDRC, GHG Protocol and ISO 14064-1 framings."""
+    from datetime import date
+
+    from zeropark.accounting.framings import inventory_document
+    from zeropark.accounting.inventory import compute_inventory
+    from zeropark.accounting.ledger import enterprise_records
+    from zeropark.errors import InputError
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        if fmt not in ("json", "xlsx", "html", "pdf"):
+            raise InputError(f"unknown format {fmt!r}; use json, xlsx, html or pdf",
+                             field="format")
+        model = read_park(park)
+        with open_store(store, read_only=True) as db:
+            records = enterprise_records(db, model, enterprise, start=date(year, 1, 1),
+                                         end=date(year + 1, 1, 1), meters=meters)
+        grid_region = region or str(model.settings.get("grid_region", "CN"))
+        inv = compute_inventory(records, enterprise_id=enterprise, period=str(year),
+                                region=grid_region, data_year=year, gwp_set=gwp)
+        doc = inventory_document(inv)
+        if fmt == "json" and out is None:
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+            return
+        target = out or Path(f"{enterprise}-{year}.{fmt}")
+        from zeropark.reports.inventory import write_inventory
+
+        write_inventory(inv, target, fmt=fmt)
+    except ParkError as err:
+        raise _fail(err) from err
+    console.print(f"wrote {target}")
+
+
 @app.command()
 def demo(
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the dashboard "

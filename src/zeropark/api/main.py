@@ -122,6 +122,27 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
         return energy_accounts(store, park, start=start, end=end, by=by,
                                options=options_for(park))
 
+    @app.get("/api/v1/parks/{park_id}/enterprises/{enterprise_id}/inventory",
+             tags=["inventory"])
+    def inventory(park: ParkDep, store: StoreDep, enterprise_id: str,
+                  year: Annotated[int, Query(ge=1900, le=2200)],
+                  gwp: Annotated[str, Query(pattern="^(SAR|TAR|AR4|AR5|AR6)$")] = "AR5",
+                  region: str | None = None,
+                  meters: bool = True) -> dict[str, Any]:
+        """GHG inventory of an enterprise: MEE/NDRC, GHG Protocol and ISO 14064-1 framings."""
+        from zeropark.accounting.framings import inventory_document
+        from zeropark.accounting.inventory import compute_inventory
+        from zeropark.accounting.ledger import enterprise_records
+
+        if enterprise_id not in {e.enterprise_id for e in park.enterprises}:
+            raise NotFoundError(f"no enterprise {enterprise_id!r} in park {park.park_id!r}")
+        records = enterprise_records(store, park, enterprise_id, start=date(year, 1, 1),
+                                     end=date(year + 1, 1, 1), meters=meters)
+        inv = compute_inventory(records, enterprise_id=enterprise_id, period=str(year),
+                                region=region or str(park.settings.get("grid_region", "CN")),
+                                data_year=year, gwp_set=gwp)
+        return inventory_document(inv)
+
     @app.get("/vendor/echarts.min.js", include_in_schema=False)
     def echarts() -> FileResponse:
         from zeropark.web import echarts_js_path

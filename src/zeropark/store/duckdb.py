@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS rollups (
     period_start TIMESTAMP NOT NULL, energy DOUBLE, estimated_energy DOUBLE,
     n_intervals INTEGER, n_missing INTEGER,
     PRIMARY KEY (park_id, meter_id, period, period_start));
+CREATE TABLE IF NOT EXISTS activity_records (
+    park_id VARCHAR NOT NULL, record_id VARCHAR NOT NULL, enterprise_id VARCHAR NOT NULL,
+    period_start DATE NOT NULL, period_end DATE NOT NULL, record_json VARCHAR NOT NULL,
+    imported_from VARCHAR, imported_at TIMESTAMP, PRIMARY KEY (park_id, record_id));
 CREATE TABLE IF NOT EXISTS quality_issues (
     park_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, code VARCHAR NOT NULL,
     severity VARCHAR, message VARCHAR, start_ts VARCHAR, end_ts VARCHAR, data_json VARCHAR);
@@ -356,6 +360,46 @@ class DuckDBStore:
             sql += " AND period_start < ?"
             params.append(pd.Timestamp(end).to_pydatetime())
         return self.query(sql + " ORDER BY meter_id, period_start", params)
+
+    def put_activity(self, park_id: str, rows: pd.DataFrame, *, imported_from: str) -> int:
+        """Insert or replace activity records (by ``record_id``) in one transaction.
+
+        Parameters
+        ----------
+        park_id : str
+        rows : pandas.DataFrame
+            Columns ``record_id``, ``enterprise_id``, ``period_start``, ``period_end``
+            (dates) and ``record_json`` (the whole record).
+        imported_from : str
+            File or label the rows came from.
+
+        Returns
+        -------
+        int
+            Rows written.
+        """
+        frame = rows.assign(park_id=park_id, imported_from=imported_from)
+        with self._lock, self.transaction():
+            self.con.register("activity_frame", frame)
+            try:
+                self.con.execute(
+                    "DELETE FROM activity_records WHERE park_id = ? AND record_id IN "
+                    "(SELECT record_id FROM activity_frame)", [park_id])
+                self.con.execute(
+                    "INSERT INTO activity_records SELECT park_id, record_id, enterprise_id, "
+                    "period_start, period_end, record_json, imported_from, now()::TIMESTAMP "
+                    "FROM activity_frame")
+            finally:
+                self.con.unregister("activity_frame")
+        return len(frame)
+
+    def activity(self, park_id: str, enterprise_id: str, start: object,
+                 end: object) -> pd.DataFrame:
+        """Stored activity records of an enterprise whose period lies in [start, end)."""
+        return self.query(
+            "SELECT record_id, record_json, imported_from FROM activity_records "
+            "WHERE park_id = ? AND enterprise_id = ? AND period_start >= ? AND period_end <= ? "
+            "ORDER BY period_start, record_id", [park_id, enterprise_id, start, end])
 
     def quality_issues(self, park_id: str) -> pd.DataFrame:
         """All data-quality findings of the park."""
