@@ -35,7 +35,7 @@ import pint
 
 from zeropark.accounting.activity import ActivityRecord, SourceCategory
 from zeropark.accounting.ghg import CO2_PER_C
-from zeropark.errors import InputError, UnitError
+from zeropark.errors import InputError, UnitError, UnknownFactorError
 from zeropark.factors import Factor, FactorChoice
 from zeropark.units import ureg
 
@@ -257,8 +257,12 @@ def compute_inventory(records: Sequence[ActivityRecord], *, enterprise_id: str, 
         notes.append(f"instruments cover {covered_mwh:.3f} MWh but only {total_mwh:.3f} MWh "
                      "was purchased: the excess is not used")
     for record in records:
-        lines.extend(_lines(record, factors, region=record.region or region,
-                            data_year=data_year, gwp_set=gwp_set, coverage=coverage))
+        try:
+            lines.extend(_lines(record, factors, region=record.region or region,
+                                data_year=data_year, gwp_set=gwp_set, coverage=coverage))
+        except UnknownFactorError as err:
+            raise InputError(f"record {record.record_id!r}: {err}",
+                             path=record.source or None, field="factor") from err
     return Inventory(enterprise_id, period, gwp_set.upper(), region, data_year, tuple(lines),
                      tuple(records), tuple(notes))
 
@@ -359,11 +363,12 @@ def _combustion(record: ActivityRecord, factors: FactorSource,
             ncv = _quantity(record.ncv, record.ncv_unit, record, "ncv_unit")
             uses.append(FactorUse("NCV (measured)", f"record:{record.record_id}", record.ncv,
                                   record.ncv_unit, record.source or "record"))
+            ncv_text = f"{record.ncv:g} {record.ncv_unit} (measured)"
         else:
             ncv = ncv_d.pint_quantity()
             uses.append(FactorUse.of("NCV", ncv_d))
+            ncv_text = f"{ncv_d.value:g} {ncv_d.unit}"
         heat_gj = _to(fuel * ncv, "GJ", record, "fuel × NCV")
-        ncv_text = f"{ncv:~g}"
     if record.carbon_content is not None:
         cc = record.carbon_content
         uses.append(FactorUse("CC (measured)", f"record:{record.record_id}", cc, "t/GJ",

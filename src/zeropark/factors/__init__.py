@@ -9,6 +9,8 @@ Examples
 'kgce/kWh'
 """
 
+from zeropark.factors.catalog import FUEL_KEYS, REGION_PARENTS, FactorLibrary, fuel_defaults
+from zeropark.factors.gwp import GWP_GASES, gwp
 from zeropark.factors.library import (
     GRID_KIND,
     Factor,
@@ -20,15 +22,26 @@ from zeropark.factors.library import (
     load_factors,
     parse_factor_unit,
 )
+from zeropark.factors.process import carbonate_factor, shielding_gas_co2_mass_fraction
+from zeropark.factors.user import load_user_factors
 
 __all__ = [
+    "FUEL_KEYS",
     "GRID_KIND",
+    "GWP_GASES",
+    "REGION_PARENTS",
     "Factor",
     "FactorChoice",
+    "FactorLibrary",
     "all_factors",
+    "carbonate_factor",
     "find_factors",
+    "fuel_defaults",
     "get_factor",
     "grid_factor",
+    "gwp",
     "load_factors",
+    "load_user_factors",
     "parse_factor_unit",
+    "shielding_gas_co2_mass_fraction",
 ]

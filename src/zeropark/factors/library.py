@@ -28,19 +28,26 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pint
 
 from zeropark.errors import InputError, UnitError, UnknownFactorError
 from zeropark.units import ureg
 
+if TYPE_CHECKING:  # re-exported lazily by __getattr__ (their modules import this one)
+    from zeropark.factors.catalog import FactorLibrary, fuel_defaults
+    from zeropark.factors.process import carbonate_factor
+
 __all__ = [
     "Factor",
     "FactorChoice",
+    "FactorLibrary",
     "GRID_KIND",
     "all_factors",
+    "carbonate_factor",
     "find_factors",
+    "fuel_defaults",
     "get_factor",
     "grid_factor",
     "load_factors",
@@ -67,7 +74,8 @@ class Factor:
         ``grid_electricity_residual_proxy``, ``grid_electricity_fossil``,
         ``grid_electricity_ets`` (carbon-market guideline default), ``fuel_ncv``,
         ``fuel_carbon_content``, ``fuel_oxidation_rate``, ``coal_equivalent``,
-        ``ncv_gcv_ratio``, ``heat``.
+        ``ncv_gcv_ratio``, ``heat``, ``carbonate_emission_factor`` (t CO2/t),
+        ``gwp100`` (built by :func:`zeropark.factors.gwp.gwp`, not in the CSVs).
     value : float
         The number as published, in `unit`.
     unit : str
@@ -75,7 +83,8 @@ class Factor:
         ``"GJ/(1e4*m**3)"``, ``"t/GJ"``, ``"kgce/kWh"``, ``"dimensionless"``.
     gas : str
         ``"CO2"`` or ``"CO2e"`` for emission factors (the mass in `unit` is of this
-        gas), ``""`` for other factors.
+        gas), ``""`` for other factors; for ``gwp100`` the gas characterised
+        (``"CH4"``, ``"R-410A"``).
     region : str
         ``"CN"``, ``"CN-East"`` (华东 grid region), ``"CN-JS"`` (Jiangsu), ``"global"``.
     data_year : int or None
@@ -92,7 +101,8 @@ class Factor:
         Caveats and verification status: ``"verified against …"`` or
         ``"not verified: …"``.
     fuel : str, optional
-        Fuel for fuel parameters, e.g. ``"natural_gas"``, ``"diesel"``.
+        Fuel for fuel parameters, e.g. ``"natural_gas"``, ``"diesel"``; the
+        material formula for process parameters, e.g. ``"CaCO3"``.
     """
 
     factor_id: str
@@ -453,3 +463,23 @@ def grid_factor(region: str, data_year: int) -> FactorChoice:
         f"used data year {best.data_year}, the latest earlier year published"
     )
     return FactorChoice(factor=best, requested=requested, fallback=fallback)
+
+
+_LAZY = {
+    "FactorLibrary": "zeropark.factors.catalog",
+    "fuel_defaults": "zeropark.factors.catalog",
+    "carbonate_factor": "zeropark.factors.process",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Serve ``FactorLibrary``, ``fuel_defaults`` and ``carbonate_factor`` (PEP 562).
+
+    They live in :mod:`zeropark.factors.catalog` and :mod:`zeropark.factors.process`,
+    which import this module, so they are imported on first use.
+    """
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
