@@ -33,7 +33,6 @@ from typing import Any
 from zeropark import __version__
 from zeropark.accounting.activity import FIELDS, ActivityRecord, SourceCategory
 from zeropark.accounting.framings import (
-    ISO_CATEGORIES,
     ghg_protocol,
     inventory_document,
     iso14064,
@@ -369,7 +368,8 @@ def category_label(category: SourceCategory | str) -> str:
     >>> category_label(SourceCategory.COMBUSTION)
     '化石燃料燃烧 Fuel combustion'
     """
-    zh, en = CATEGORY_LABELS.get(category, ("", str(category)))  # type: ignore[call-overload]
+    labels: dict[str, tuple[str, str]] = {str(k): v for k, v in CATEGORY_LABELS.items()}
+    zh, en = labels.get(str(category), ("", str(category)))
     return f"{zh} {en}".strip()
 
 

@@ -26,6 +26,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     LongTable,
     NextPageTemplate,
     PageBreak,
@@ -66,6 +67,9 @@ _HEAD = ParagraphStyle("head", _CELL, fontName="Helvetica-Bold", textColor=color
 _HEAD_NUM = ParagraphStyle("headnum", _HEAD, alignment=TA_RIGHT)
 _HEAD_BOLD = ParagraphStyle("bold", _CELL, fontName="Helvetica-Bold")
 _NUM_BOLD = ParagraphStyle("numbold", _NUM, fontName="Helvetica-Bold")
+_SUB = ParagraphStyle("sub", _CELL, leftIndent=8)
+_FALLBACK = ParagraphStyle("fallback", _SMALL, textColor=colors.HexColor("#8A4B00"))
+_MEMO = ParagraphStyle("memo", _CELL, fontName="Helvetica-Oblique", textColor=MUTED)
 _H1 = ParagraphStyle("h1", _BASE, fontName="Helvetica-Bold", fontSize=20, leading=26,
                      textColor=ACCENT, spaceAfter=4)
 _H2 = ParagraphStyle("h2", _BASE, fontName="Helvetica-Bold", fontSize=13, leading=17,
@@ -82,7 +86,7 @@ def write_pdf(report: InventoryReport, path: Path) -> None:
     running = f"温室气体排放清单 GHG inventory · {inv.enterprise_id} · {inv.period}"
 
     def decorate(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        width, height = canvas._pagesize
+        width, height = doc.pageTemplate.pagesize
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
@@ -191,26 +195,27 @@ def _cover(report: InventoryReport) -> list[Flowable]:
 def _summary(report: InventoryReport) -> list[Flowable]:
     story: list[Flowable] = [_p("1 汇总 Summary", _H2)]
     for section in report.summary:
-        story.append(_p(f"{section.title_zh} {section.title_en}", _H3))
         rows, styles = [], []
         for r in section.rows:
-            indent = "    " if r.kind == "sub" else ""
             label_en = r.label_en + (" (not in the totals)" if r.kind == "memo" else "")
-            cells: list[Any] = [_p(indent + r.label_zh), _p(label_en), fmt_t(r.co2e_t)]
+            style = {"sub": _SUB, "memo": _MEMO}.get(r.kind, _CELL)
+            cells: list[Any] = [_p(r.label_zh, style), _p(label_en, style), fmt_t(r.co2e_t)]
             if r.kind == "total":
                 cells = [_p(r.label_zh, _HEAD_BOLD), _p(label_en, _HEAD_BOLD),
                          _p(fmt_t(r.co2e_t), _NUM_BOLD)]
             rows.append(cells)
             styles.append(r.kind)
-        story.append(_table(["项目", "Item", "排放量 t CO2e"], rows, [70, 80, 30],
-                            numeric=(2,), styles=styles))
+        story.append(KeepTogether([
+            _p(f"{section.title_zh} {section.title_en}", _H3),
+            _table(["项目", "Item", "排放量 t CO2e"], rows, [70, 80, 30], numeric=(2,),
+                   styles=styles)]))
     story.append(_p("— : 无活动数据 no activity records in this category.", _SMALL))
     return story
 
 
 
 def _reconciliation(report: InventoryReport) -> list[Flowable]:
-    story: list[Flowable] = [PageBreak(), _p("2 核对 Reconciliation", _H2),
+    story: list[Flowable] = [_p("2 核对 Reconciliation", _H2),
                              _p("框架间恒等式 Identities between the framings", _H3)]
     rows = [[[_p(i.label_zh), _p(i.key, _SMALL)], fmt_t(i.left), fmt_t(i.right),
              fmt_t(i.difference), "一致 holds" if i.holds else "不一致 DOES NOT HOLD"]
@@ -237,8 +242,9 @@ def _lines(report: InventoryReport) -> list[Flowable]:
         for use in line.factors:
             factors.append(_p(f"{use.role}: {use.factor_id} = {fmt_number(use.value)} "
                               f"{use.unit}"))
-            factors.append(_p(use.source + (f" · fallback: {use.fallback}"
-                                            if use.fallback else ""), _SMALL))
+            factors.append(_p(use.source, _SMALL))
+            if use.fallback:
+                factors.append(_p(f"替代 Fallback: {use.fallback}", _FALLBACK))
         rows.append([[_p(line.line_id, _HEAD_BOLD), _p(f"record {line.record_id}", _SMALL)],
                      category_label(line.category), line.gas, fmt_number(line.gas_t),
                      fmt_t(line.co2e_t), line_tags(line),
@@ -249,13 +255,13 @@ def _lines(report: InventoryReport) -> list[Flowable]:
             _table(["行号 / 记录 Line / record", "类别 Category", "气体 Gas", "气体质量 Gas t",
                     "排放量 t CO2e", "归属 Scope · ISO · MEE", "活动数据 Activity",
                     "公式 Formula", "因子 Factors (role: id = value unit; source)"], rows,
-                   [40, 24, 12, 17, 18, 28, 20, 50, 58], numeric=(3, 4))]
+                   [40, 24, 12, 19, 18, 28, 20, 48, 58], numeric=(3, 4))]
 
 
 def _activity(report: InventoryReport) -> list[Flowable]:
     rows = []
     for r in report.inventory.records:
-        details = [_p(f"{FIELD_LABELS.get(k, (k, ''))[1] or k}: {v}")
+        details = [_p(f"{' '.join(FIELD_LABELS.get(k, (k, '')))}: {v}".replace(" :", ":"))
                    for k, v in record_details(r)]
         rows.append([r.record_id, category_label(r.category),
                      f"{r.period_start.isoformat()} – {r.period_end.isoformat()}",

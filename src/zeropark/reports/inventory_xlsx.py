@@ -46,7 +46,8 @@ Column = tuple[str, float, str]
 def write_xlsx(report: InventoryReport, path: Path) -> None:
     """Write the report as an Excel workbook (values only) to `path`."""
     wb = Workbook()
-    wb.properties.title = f"GHG inventory {report.inventory.enterprise_id} {report.inventory.period}"
+    inv = report.inventory
+    wb.properties.title = f"GHG inventory {inv.enterprise_id} {inv.period}"
     wb.properties.creator = "zeropark"
     _summary(wb.active, report)
     _reconciliation(wb.create_sheet(SHEETS[1]), report)
@@ -149,7 +150,8 @@ def _reconciliation(ws: Worksheet, report: InventoryReport) -> None:
     _put(ws, row + 1, 1, SCOPE2_EXPLANATION, "wrap")
     ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=6)
     ws.row_dimensions[row + 1].height = 60
-    columns = [("记录编号 Record ID", 46, "wrap"), ("基于市场公式 Market-based formula", 46, "wrap"),
+    columns = [("记录编号 Record ID", 46, "wrap"),
+               ("基于市场公式 Market-based formula", 46, "wrap"),
                ("基于位置 Location t CO2e", 16, T_FORMAT),
                ("基于市场 Market t CO2e", 16, T_FORMAT),
                ("差额 Market − location t CO2e", 16, T_FORMAT),
@@ -207,7 +209,8 @@ def _factors(ws: Worksheet, report: InventoryReport) -> None:
     columns: list[Column] = [("因子编号 Factor ID", 36, ""), ("用途 Role", 18, ""),
                              ("数值 Value", 12, "General"), ("单位 Unit", 14, ""),
                              ("来源与出处 Source (citation)", 70, "wrap"),
-                             ("替代说明 Fallback", 40, "wrap"), ("使用行 Used by lines", 40, "wrap")]
+                             ("替代说明 Fallback", 40, "wrap"),
+                             ("使用行 Used by lines", 40, "wrap")]
     rows = [[f.factor_id, f.roles, f.value, f.unit, f.source, f.fallback, ", ".join(f.line_ids)]
             for f in report.factors]
     end = _table(ws, 1, columns, rows)
