@@ -23,7 +23,6 @@ from zeropark.errors import InputError
 from zeropark.reports import inventory as reports
 from zeropark.reports.inventory import fmt_t, write_inventory
 
-
 ENT = "ent-steel"
 C = SourceCategory
 GRID = FactorUse("EF_grid", "cn_mee_2022_grid_CN", 0.5703, "tCO2/MWh",
