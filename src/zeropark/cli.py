@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,14 @@ from rich.table import Table
 
 from zeropark.errors import ParkError
 from zeropark.settings import Settings
+
+
+class Lang(StrEnum):
+    """Languages of labels."""
+
+    EN = "en"
+    ZH = "zh"
+
 
 app = typer.Typer(help="zeropark: energy and carbon accounts for near-zero-carbon parks.",
                   no_args_is_help=True, add_completion=False)
@@ -78,7 +87,7 @@ def ingest(
 def quality(
     park: ParkOpt,
     store: StoreOpt = None,
-    lang: Annotated[str, typer.Option(help="Label language: en or zh.")] = "en",
+    lang: Annotated[Lang, typer.Option(help="Label language.")] = Lang.EN,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List data-quality findings per meter (stable codes, see docs/counters.md)."""
@@ -101,7 +110,7 @@ def quality(
         table.add_column(col)
     for row in counts.itertuples():
         first = issues[(issues["meter_id"] == row.meter_id) & (issues["code"] == row.code)]
-        table.add_row(str(row.meter_id), str(row.code), issue_label(str(row.code), lang),
+        table.add_row(str(row.meter_id), str(row.code), issue_label(str(row.code), lang.value),
                       str(row.n), str(first["message"].iloc[0]))
     console.print(table)
 
@@ -111,6 +120,7 @@ def _summary(park_path: Path | None, store: Path | None, year: int, tce_method: 
              park_id: str | None = None, sources: tuple[str, ...] = ()) -> dict[str, Any]:
     from zeropark.accounting.options import options_for
     from zeropark.accounting.report import park_summary
+    from zeropark.errors import InputError
     from zeropark.model import read_park
     from zeropark.store import open_store
 
@@ -118,7 +128,12 @@ def _summary(park_path: Path | None, store: Path | None, year: int, tce_method: 
         model = read_park(park_path) if park_path else db.load_park(str(park_id))
         options = options_for(model, tce_method=tce_method, grid_factor=grid_factor,
                               supply_coal_rate_kgce_per_kwh=supply_coal_rate)
-        return park_summary(db, model, year=year, options=options, sources=sources)
+        result = park_summary(db, model, year=year, options=options, sources=sources)
+    if year not in result["years"]:
+        raise InputError(f"no interval data in {year} for park {model.park_id!r}; years with "
+                         f"data: {', '.join(map(str, result['years'])) or 'none'}",
+                         field="year")
+    return result
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -153,7 +168,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @app.command()
 def summary(
     park: ParkOpt,
-    year: Annotated[int, typer.Option(help="Local calendar year.")],
+    year: Annotated[int, typer.Option(help="Local calendar year.", min=1900, max=2200)],
     store: StoreOpt = None,
     tce_method: TceOpt = None,
     grid_factor: GridOpt = None,
@@ -247,7 +262,8 @@ def activity_import(
 def inventory(
     enterprise: Annotated[str, typer.Argument(help="Enterprise id.")],
     park: ParkOpt,
-    year: Annotated[int, typer.Option(help="Reporting year (local calendar).")],
+    year: Annotated[int, typer.Option(help="Reporting year (local calendar).", min=1900,
+                                      max=2200)],
     fmt: Annotated[str, typer.Option("--format", help="json, xlsx, html or pdf.")] = "json",
     out: Annotated[Path | None, typer.Option(help="Output file (default: stdout for "
                                              "json, else ENTERPRISE-YEAR.FORMAT).")] = None,
@@ -298,7 +314,8 @@ def demo(
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the dashboard "
                                          "after loading.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    year: Annotated[int, typer.Option(help="Demo year (local calendar).")] = 2022,
+    year: Annotated[int, typer.Option(help="Demo year (local calendar).", min=1900,
+                                      max=2200)] = 2022,
     store: StoreOpt = None,
     host: str = "127.0.0.1",
     port: int = 8000,

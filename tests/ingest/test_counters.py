@@ -422,3 +422,37 @@ def test_property_rollovers_are_counted_exactly(increments, start):
     )
     assert not frame["energy"].isna().any()
     assert frame["energy"].sum() == pytest.approx(float(sum(increments)), rel=1e-12, abs=1e-9)
+
+
+def test_a_year_of_hourly_register_readings_keeps_its_last_interval():
+    # 8,761 readings → 8,760 hourly intervals; long grids once lost their last bound
+    # to float rounding in np.arange on int64 nanoseconds.
+    ts = pd.date_range("2025-01-01", periods=8761, freq="h", tz="UTC")
+    frame, _ = register_to_intervals(ts, np.arange(8761, dtype=float),
+                                     resolution=pd.Timedelta("1h"))
+    assert len(frame) == 8760
+    assert frame["energy"].sum() == 8760.0
+
+
+def test_many_quarter_hours_keep_their_last_interval():
+    ts = pd.date_range("2025-01-01", periods=16385, freq="15min", tz="UTC")
+    frame, _ = register_to_intervals(ts, np.arange(16385, dtype=float),
+                                     resolution=pd.Timedelta("15min"))
+    assert len(frame) == 16384
+
+
+def test_register_counting_through_a_sentinel_value_keeps_it():
+    ts = pd.date_range("2025-01-01", periods=4, freq="h", tz="UTC")
+    frame, issues = register_to_intervals(ts, [65533.0, 65534.0, 65535.0, 65536.0],
+                                          resolution=pd.Timedelta("1h"))
+    assert frame["energy"].tolist() == [1.0, 1.0, 1.0]
+    assert issues == ()
+
+
+def test_sentinel_out_of_order_is_still_invalid():
+    ts = pd.date_range("2025-01-01", periods=3, freq="h", tz="UTC")
+    frame, issues = register_to_intervals(ts, [1000.0, 4294967295.0, 1001.0],
+                                          resolution=pd.Timedelta("1h"))
+    # the rejected reading leaves a 2-hour span, spread and flagged estimated
+    assert [i.code.value for i in issues] == ["invalid_reading", "gap_estimated"]
+    assert frame["energy"].sum() == 1.0

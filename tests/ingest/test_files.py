@@ -220,7 +220,7 @@ def test_non_numeric_value(tmp_path: Path, park: Park) -> None:
         "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\ne1,2024-01-01 01:00,1,5\n"
     ))
     # "1,5" (decimal comma) is one field too many: the CSV reader refuses the file.
-    assert str(_error(path, park)).startswith(f"{path}: cannot read file: ")
+    assert str(_error(path, park)).startswith(f"{path}: not a well-formed CSV file (")
     path = _csv(tmp_path, (
         "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\ne1,2024-01-01 01:00,abc\n"
     ))
@@ -314,3 +314,25 @@ def test_unsupported_extension(tmp_path: Path, park: Park) -> None:
 def test_missing_file(tmp_path: Path, park: Park) -> None:
     path = tmp_path / "absent.csv"
     assert str(_error(path, park)) == f"{path}: file not found"
+
+
+def test_no_reading_markers_are_skipped_like_empty_cells(tmp_path: Path, park: Park) -> None:
+    path = _csv(tmp_path, (
+        "meter_id,timestamp,value\ne1,2024-01-01 00:00,1\ne1,2024-01-01 01:00,NaN\n"
+        "e1,2024-01-01 02:00,N/A\ne1,2024-01-01 03:00,\ne1,2024-01-01 04:00,-\n"
+        "e1,2024-01-01 05:00,2\n"
+    ))
+    frame, meta = read_meter_file(path, park)
+    assert frame["value_raw"].tolist() == [1.0, 2.0]
+    assert meta.n_blank == 4
+
+
+def test_semicolon_separated_file_gets_a_hint(tmp_path: Path, park: Park) -> None:
+    path = _csv(tmp_path, "meter_id;timestamp;value\ne1;2024-01-01 00:00;1\n")
+    assert "the header contains ';'" in str(_error(path, park))
+
+
+def test_binary_file_named_csv(tmp_path: Path, park: Park) -> None:
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff\xfe\xfa" * 200)
+    assert str(_error(path, park)) == f"{path}: not a UTF-8 text CSV file"

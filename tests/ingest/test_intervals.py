@@ -216,3 +216,10 @@ def test_power_gap_skips_uncovered_and_scales_partly_covered_intervals():
     frame, issues = power_to_intervals(at(*minutes, unit="min"), [8.0] * len(minutes), resolution=H)
     assert rows(frame) == [("00:00", 8.0, False, ""), ("02:00", 8.0, False, "")]
     assert codes(issues) == ["gap_unfilled"]
+
+
+def test_power_on_a_long_grid_keeps_its_last_interval():
+    ts = pd.date_range("2025-01-01", periods=16385, freq="15min", tz="UTC")
+    frame, _ = power_to_intervals(ts, np.full(16385, 4.0), resolution=pd.Timedelta("15min"))
+    assert len(frame) == 16384
+    assert frame["energy"].sum() == 16384.0

@@ -88,6 +88,16 @@ def kwh_per_unit(meter: Meter) -> float:
     return 1.0
 
 
+def signed_kwh_per_unit(meter: Meter) -> float:
+    """Multiplier from stored values to signed kWh in the accounts.
+
+    Grid ``export`` meters count negative; PV meters are generation and count
+    positive whatever their direction; gas by volume is turned into kWh (NCV).
+    """
+    export = meter.direction == Direction.EXPORT and meter.medium != Medium.PV
+    return (-1.0 if export else 1.0) * kwh_per_unit(meter)
+
+
 def building_meters(park: Park) -> tuple[Meter, ...]:
     """Meters counted for some building, each building without double counting.
 
@@ -125,8 +135,7 @@ def interval_accounts(store: DuckDBStore, park: Park, meters: tuple[Meter, ...],
     info = pd.DataFrame([
         {"meter_id": m.meter_id, "medium": m.medium.value, "building_id": m.building_id,
          "enterprise_id": m.enterprise_id,
-         "sign": (-1.0 if m.direction == Direction.EXPORT and m.medium != Medium.PV
-                  else 1.0) * kwh_per_unit(m),
+         "sign": signed_kwh_per_unit(m),
          "kgce_per_kwh": _kgce(m, options), "co2_t_per_kwh": _co2_per_kwh(m, options)}
         for m in meters
     ])
@@ -215,7 +224,19 @@ def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)
 
 
-def quality_counts(store: DuckDBStore, park: Park) -> Mapping[str, int]:
-    """Number of stored data-quality findings per code."""
+def quality_counts(store: DuckDBStore, park: Park, *, start: date | None = None,
+                   end: date | None = None) -> Mapping[str, int]:
+    """Number of stored data-quality findings per code, optionally within local [start, end).
+
+    A finding counts for the period when its span (or instant) overlaps it; findings
+    without a time always count.
+    """
     issues = store.quality_issues(park.park_id)
+    if start is not None and end is not None and not issues.empty:
+        lo, hi = local_bounds(park, start, end)
+        first = pd.to_datetime(issues["start_ts"], utc=True, errors="coerce")
+        last = pd.to_datetime(issues["end_ts"].fillna(issues["start_ts"]), utc=True,
+                              errors="coerce")
+        keep = first.isna() | ((first < hi) & (last >= lo))
+        issues = issues[keep]
     return {str(k): int(v) for k, v in issues["code"].value_counts().sort_index().items()}

@@ -71,7 +71,8 @@ def coal_equivalent(medium: Medium, *, tce_method: TceMethod = TceMethod.CALORIF
     Raises
     ------
     InputError
-        ``equivalent`` without a supply coal rate; a medium that is not an
+        ``equivalent`` without a supply coal rate or with one outside
+        (0.1229, 1.0) kgce/kWh; a medium that is not an
         energy carrier (water) or has no coefficient (chilled water).
 
     Notes
@@ -89,11 +90,17 @@ def coal_equivalent(medium: Medium, *, tce_method: TceMethod = TceMethod.CALORIF
     """
     if medium in (Medium.ELECTRICITY, Medium.PV):
         if tce_method == TceMethod.EQUIVALENT:
-            if supply_coal_rate_kgce_per_kwh is None or supply_coal_rate_kgce_per_kwh <= 0:
+            rate = supply_coal_rate_kgce_per_kwh
+            if rate is None:
                 raise InputError("tce_method 'equivalent' (等价值) needs a supply coal rate "
                                  "[kgce/kWh]", field="supply_coal_rate_kgce_per_kwh")
-            return CoalEquivalent(supply_coal_rate_kgce_per_kwh, (),
-                                  "等价值: stated supply coal rate")
+            if not 0.1229 < rate < 1.0:
+                # Below 0.1229 kgce/kWh (the heat content of a kWh) a plant would be more
+                # than 100 % efficient; above 1 it would be under 12 %. Typical: about 0.3.
+                raise InputError(f"supply coal rate {rate} kgce/kWh is not plausible: it "
+                                 "must lie between 0.1229 (100 % efficiency) and 1.0",
+                                 field="supply_coal_rate_kgce_per_kwh")
+            return CoalEquivalent(rate, (), "等价值: stated supply coal rate")
         factor = get_factor("cn_gbt2589_2020_electricity_calorific")
         value = float(factor.pint_quantity().to(ureg.kgce / ureg.kWh).magnitude)
         return CoalEquivalent(value, (factor.factor_id,), "当量值 (calorific)")

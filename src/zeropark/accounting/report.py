@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from zeropark.accounting.accounts import (
+    ENERGY_MEDIA,
     building_meters,
     counted_meters,
     factors_used,
     interval_accounts,
     quality_counts,
+    signed_kwh_per_unit,
     summarize,
     year_bounds,
 )
@@ -66,6 +68,7 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
         ``totals``, ``n_buildings``, ``n_meters``, ``factors`` (with sources),
         ``quality`` (count of findings by code), ``top_buildings``.
     """
+    years = available_years(store, park)
     park_ids = {m.meter_id for m in counted_meters(park)}
     in_buildings = building_meters(park)
     union = {m.meter_id: m for m in (*counted_meters(park), *in_buildings)}
@@ -76,7 +79,7 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
     totals = media[["measured_kwh", "estimated_kwh", "energy_kwh", "tce", "co2e_t"]].sum()
     return {
         "park_id": park.park_id, "name": park.name, "timezone": park.timezone, "year": year,
-        "years": available_years(store, park),
+        "years": years,
         "n_buildings": len(park.buildings), "n_meters": len(park.meters),
         "n_virtual_meters": len(park.virtual_meters),
         "tce_method": options.tce_method.value,
@@ -85,7 +88,8 @@ def park_summary(store: DuckDBStore, park: Park, *, year: int, options: AccountO
         "totals": _round_row({str(k): v for k, v in totals.to_dict().items()}),
         "factors": factors_used(park, options),
         "factor_fallback_intervals": int(frame["ef_fallback"].sum()),
-        "quality": dict(quality_counts(store, park)),
+        "quality": dict(quality_counts(store, park, start=year_bounds(year)[0],
+                                       end=year_bounds(year)[1])),
         "top_buildings": top_buildings_from(by_building, park, limit=10),
         "sources": list(sources),
     }
@@ -104,8 +108,7 @@ def daily_energy(store: DuckDBStore, park: Park, *, year: int) -> dict[str, Any]
     meters = {m.meter_id: m for m in counted_meters(park)}
     roll = store.rollups(park.park_id, "day", pd.Timestamp(start), pd.Timestamp(end))
     roll = roll[roll["meter_id"].isin(list(meters))]
-    sign = roll["meter_id"].map({k: -1.0 if m.direction.value == "export" else 1.0
-                                 for k, m in meters.items()})
+    sign = roll["meter_id"].map({k: signed_kwh_per_unit(m) for k, m in meters.items()})
     roll = roll.assign(medium=roll["meter_id"].map({k: m.medium.value for k, m in meters.items()}),
                        estimated=roll["estimated_energy"] * sign,
                        measured=(roll["energy"] - roll["estimated_energy"]) * sign)
@@ -242,8 +245,7 @@ def energy_accounts(store: DuckDBStore, park: Park, *, start: date, end: date, b
         groups = [(e.enterprise_id, counted_meters(park, enterprise_id=e.enterprise_id))
                   for e in park.enterprises]
     else:
-        groups = [(m.meter_id, (m,)) for m in park.meters
-                  if m.quantity.value != "volume" and m.medium.value != "water"]
+        groups = [(m.meter_id, (m,)) for m in park.meters if m.medium in ENERGY_MEDIA]
     rows: list[dict[str, Any]] = []
     for name, meters in groups:
         if not meters:

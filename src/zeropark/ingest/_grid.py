@@ -255,7 +255,9 @@ def cumulative_to_grid(
     last = int(epoch_floor(t[-1], step))
     if last - first < step:
         return empty_frame()
-    bounds = np.arange(first, last + 1, step, dtype="int64")
+    # Integer arithmetic: np.arange with a large int64 start loses the last bound to float
+    # rounding once there are ~16k steps.
+    bounds = first + step * np.arange((last - first) // step + 1, dtype="int64")
     at_bounds = np.interp((bounds - t[0]).astype("float64"), (t - t[0]).astype("float64"), cum)
     energy = np.maximum(np.diff(at_bounds), 0.0)
     lo = np.searchsorted(t, bounds[:-1], side="right") - 1

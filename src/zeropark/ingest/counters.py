@@ -62,6 +62,21 @@ def _is_sentinel(values: np.ndarray) -> np.ndarray:
     return np.asarray(np.any(np.abs(mag - ref) <= 1e-12 * ref, axis=1))
 
 
+def _fits_between_neighbours(v: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """True where ``v`` lies between the nearest non-excluded values before and after it."""
+    idx = np.arange(len(v))
+    good = np.where(~excluded, idx, -1)
+    prev = np.maximum.accumulate(good)
+    nxt = np.where(~excluded, idx, len(v))
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+    before = np.r_[-1, prev[:-1]]
+    after = np.r_[nxt[1:], len(v)]
+    ok = (before >= 0) & (after < len(v))
+    fits = np.zeros(len(v), dtype=bool)
+    fits[ok] = (v[before[ok]] <= v[ok]) & (v[ok] <= v[after[ok]])
+    return fits
+
+
 def register_to_intervals(
     ts: pd.DatetimeIndex,
     values: np.ndarray,
@@ -120,7 +135,9 @@ def register_to_intervals(
     Notes
     -----
     1. *Invalid* readings are dropped (``invalid_reading``): NaN, negative, above
-       `register_max`, and the :data:`SENTINELS` (all-ones words, INT_MAX/INT_MIN). A
+       `register_max`, and the :data:`SENTINELS` (all-ones words, INT_MAX/INT_MIN) unless
+       the value sits in order between its valid neighbours (a register counting through
+       65535 is not a mix-up). A
        sentinel equal to `register_max` is a legal register value, so it is kept when it is
        plausible after the previous accepted value L: ``v − L ≤ rated_power·Δt·tol`` when the
        rating is known, else ``L ≥ 0.9·(register_max + 1)`` (the register was about to wrap).
@@ -176,7 +193,9 @@ def register_to_intervals(
     if register_max is not None:
         bad |= v > register_max
         at_max = sentinel & (np.abs(v - register_max) <= 1e-12 * max(abs(register_max), 1.0))
-    bad |= sentinel & ~at_max
+    # A sentinel-like value that sits in order between its valid neighbours is a register
+    # counting through it (e.g. 65534, 65535, 65536), not a mix-up: keep it.
+    bad |= sentinel & ~at_max & ~_fits_between_neighbours(v, bad | sentinel)
     for k in np.flatnonzero(bad):
         state.issue(
             IssueCode.INVALID_READING,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,8 @@ from zeropark.model import Park
 from zeropark.units import Quantity, conversion_factor
 
 _METER_ALIASES = ("meter_id", "meter")
+#: Cell texts that mean "no reading" (compared lower-case): skipped like an empty cell.
+_NO_READING = ("", "nan", "na", "n/a", "null", "none", "-")
 _TIME_ALIASES = ("timestamp", "ts", "time", "datetime")
 
 
@@ -43,11 +46,20 @@ class FileMetadata:
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes (re-loading the same file is a no-op)."""
+    """SHA-256 hex digest of a file's bytes (re-loading the same file is a no-op).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as err:
+        raise InputError(f"cannot read file: {err.strerror}", path=str(path)) from err
     return digest.hexdigest()
 
 
@@ -87,13 +99,20 @@ def read_meter_file(
     path = Path(path)
     source = str(path)
     zone = tz or park.timezone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {zone!r}: use an IANA name such as "
+                         "'Asia/Shanghai'", path=source, field="tz") from None
     raw = _read_table(path)
     first_row = 2 if path.suffix.lower() == ".csv" else 1
     columns = {c.strip().lower(): c for c in raw.columns}
     meter_col = next((columns[a] for a in _METER_ALIASES if a in columns), None)
     time_col = next((columns[a] for a in _TIME_ALIASES if a in columns), None)
     if time_col is None:
-        raise InputError(f"no timestamp column (one of {', '.join(_TIME_ALIASES)})",
+        hint = ("; the header contains ';': zeropark reads comma-separated files"
+                if any(";" in str(c) for c in raw.columns) else "")
+        raise InputError(f"no timestamp column (one of {', '.join(_TIME_ALIASES)}){hint}",
                          path=source, location="header")
     layout = layout or ("long" if meter_col is not None else "wide")
     raw = raw.assign(source_row=np.arange(first_row, first_row + len(raw)))
@@ -127,7 +146,8 @@ def read_meter_file(
                          path=source, location=f"row {row['source_row']}",
                          field=meter_col or str(row["meter_id"]))
 
-    blank = long["value_raw"].isna() | (long["value_raw"].astype("string").str.strip() == "")
+    text = long["value_raw"].astype("string").str.strip().str.lower()
+    blank = long["value_raw"].isna() | text.isin(list(_NO_READING)).fillna(False)
     n_blank = int(blank.sum())
     long = long.loc[~blank].reset_index(drop=True)
     values = pd.to_numeric(long["value_raw"], errors="coerce")
@@ -174,7 +194,13 @@ def _read_table(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
     except FileNotFoundError as err:
         raise InputError("file not found", path=str(path)) from err
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
+    except UnicodeDecodeError as err:
+        raise InputError("not a UTF-8 text CSV file", path=str(path)) from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError("the file is empty", path=str(path)) from err
+    except pd.errors.ParserError as err:
+        raise InputError(f"not a well-formed CSV file ({err})", path=str(path)) from err
+    except (OSError, ValueError) as err:
         raise InputError(f"cannot read file: {err}", path=str(path)) from err
     raise InputError(f"unsupported file type {suffix!r}; use .csv or .parquet", path=str(path))
 

@@ -402,7 +402,7 @@ def power_to_intervals(
     first, last = int(epoch_ceil(t[0], step)), int(epoch_floor(t[-1], step))
     if last - first < step:
         return empty_frame(), tuple(issues)
-    x = np.arange(first, last + 1, step, dtype="int64")
+    x = first + step * np.arange((last - first) // step + 1, dtype="int64")
     e_x, c_x = trapezoid_at(t, p, covered, x)
     energy, cover = np.diff(e_x), np.diff(c_x)
     dur = step / NS_PER_HOUR

@@ -62,6 +62,28 @@ def _naive_utc(series: pd.Series) -> pd.Series:
     return series.astype("datetime64[us]")
 
 
+_MAGIC = b"DUCK"
+
+
+def _check_store_file(path: Path, *, create: bool) -> None:
+    """Refuse paths that are not (and cannot become) a DuckDB file, before DuckDB sees them."""
+    if path.is_dir():
+        raise StoreError(f"store path {path} is a directory; give a file such as "
+                         f"{path / 'zeropark.duckdb'}")
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if header[8:12] != _MAGIC:
+            raise StoreError(f"{path} exists and is not a DuckDB store; refusing to use it "
+                             "(pick another --store / ZEROPARK_STORE_PATH)")
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the folder of store {path}: "
+                             f"{err.strerror}") from err
+
+
 class DuckDBStore:
     """Time-series store in a DuckDB file; see :mod:`zeropark.store.base` for tables.
 
@@ -81,17 +103,15 @@ class DuckDBStore:
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
-        if self.path != ":memory:" and not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self.path != ":memory:":
+            _check_store_file(Path(self.path), create=not read_only)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as err:
-            raise StoreError(
-                f"cannot open store {self.path}: {err}. A DuckDB file has one writer at a "
-                "time: stop the other zeropark process (e.g. `zeropark serve`) or point "
-                "ZEROPARK_STORE_PATH elsewhere") from err
         except duckdb.Error as err:
-            raise StoreError(f"cannot open store {self.path}: {err}") from err
+            hint = (". A DuckDB file has one writer at a time: stop the other zeropark process "
+                    "(e.g. `zeropark serve`) or point ZEROPARK_STORE_PATH elsewhere"
+                    if "lock" in str(err).lower() else "")
+            raise StoreError(f"cannot open store {self.path}: {err}{hint}") from err
         self._lock = threading.RLock()
         self._depth = 0
         if not read_only:
