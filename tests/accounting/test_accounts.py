@@ -144,3 +144,33 @@ def test_summary_reports_the_hours_and_factor(loaded):
     assert summary["factors"][0]["factor_id"] == "cn_grid_mee_2023_east"
     assert summary["factor_fallback_intervals"] == 0
     assert summary["n_meters"] == 5 and summary["n_buildings"] == 1
+
+
+def test_daily_energy_converts_gas_and_counts_pv_positive(loaded):
+    from zeropark.accounting.report import daily_energy
+
+    store, park = loaded
+    daily = daily_energy(store, park, year=2024)
+    day = daily["dates"].index("2024-01-01")
+    series = {s["medium"]: s for s in daily["series"]}
+    assert series["pv"]["measured_kwh"][day] == 10.0
+    assert series["electricity"]["measured_kwh"][day] == 16.0
+    assert series["natural_gas"]["measured_kwh"][day] == pytest.approx(
+        2 * 389.31 / 1e4 / 0.0036, abs=5e-4)  # rounded to 3 decimals in the API
+
+
+def test_by_meter_includes_gas_by_volume(loaded):
+    store, park = loaded
+    rows = energy_accounts(store, park, start=date(2024, 1, 1), end=date(2024, 1, 2),
+                           by="meter", options=options_for(park))
+    assert [r["group"] for r in rows] == ["grid", "feed", "pv", "gas"]
+
+
+def test_store_refuses_a_file_that_is_not_duckdb(tmp_path):
+    from zeropark.errors import StoreError
+
+    victim = tmp_path / "readings.csv"
+    victim.write_text("timestamp,a\n2024-01-01,1\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="is not a DuckDB store"):
+        DuckDBStore(victim)
+    assert victim.read_text(encoding="utf-8") == "timestamp,a\n2024-01-01,1\n"

@@ -6,6 +6,7 @@ standard library, independently of zeropark's readers and counters.
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,20 @@ def test_cli_demo_json(cambridge_root, tmp_path, monkeypatch):
         assert {"measured_kwh", "estimated_kwh", "tce", "co2e_t"} <= set(medium)
     assert doc["factors"][0]["factor_id"] == "grid_intensity_hourly"
     assert doc["quality"]["zero_run_gap"] == doc["quality"]["gap_filled"] > 0
+
+
+def test_quality_counts_are_per_year(demo_store):
+    from zeropark.accounting.accounts import quality_counts
+    from zeropark.demo.cambridge import PARK_ID
+
+    path, park, _ = demo_store
+    with DuckDBStore(path) as store:
+        total = quality_counts(store, park)
+        y2021 = quality_counts(store, park, start=date(2021, 1, 1), end=date(2022, 1, 1))
+        y2022 = quality_counts(store, park, start=date(2022, 1, 1), end=date(2023, 1, 1))
+        n = store.query("SELECT count(*) AS n FROM quality_issues WHERE park_id = ?",
+                        [PARK_ID])["n"][0]
+    assert sum(total.values()) == n
+    # findings spanning New Year count in both years, so the years cover the total
+    assert sum(y2021.values()) + sum(y2022.values()) >= n
+    assert y2021 != y2022
