@@ -261,3 +261,17 @@ def test_cli_inventory_json(store_and_park, tmp_path):
     doc = json.loads(result.stdout)
     assert doc["ghg_protocol"]["scope2_market_co2e_t"] == pytest.approx(542.68, rel=1e-12)
     assert doc["region"] == "CN-East" and doc["gwp_set"] == "AR5"
+
+
+def test_co2_shielding_gas_of_the_machinery_guideline():
+    from zeropark.factors.process import shielding_gas_co2_mass_fraction
+
+    # 2 t of an 80 % Ar / 20 % CO2 (by volume) gas: w = 0.2·44.009 / (0.8·39.95 + 0.2·44.009)
+    w = shielding_gas_co2_mass_fraction({"Ar": 0.8, "CO2": 0.2})
+    assert w == pytest.approx(0.2 * 44.009 / (0.8 * 39.95 + 0.2 * 44.009), rel=1e-12)
+    record = record_from_mapping(_row(category="process", fuel="", material="shielding_gas",
+                                      quantity="2", purity=str(w)))
+    inv = compute_inventory([record], enterprise_id="ent-a", period="2025", region="CN",
+                            data_year=2025)
+    assert inv.lines[0].co2e_t == pytest.approx(2 * w, rel=1e-12)
+    assert mee_report(inv)["items"][0]["item"] == "process"

@@ -13,7 +13,8 @@ Method per source category (one published method each):
   combustion formulas); measured NCV/CC/OF on the record override the defaults.
   CO2 only, as in the guidelines.
 - ``process`` (carbonate use): E = AD · EF · PUR, EF = 44/M of the carbonate
-  (same guideline, 碳酸盐使用过程).
+  (same guideline, 碳酸盐使用过程); CO2 welding shielding gas (``material =
+  "shielding_gas"``, 机械设备制造 guideline): E = P · w_CO2.
 - ``fugitive``: E = m · GWP (mass of HFC/PFC/SF6 added to make up leaks; GWP100
   of the inventory's chosen IPCC assessment report).
 - ``purchased_electricity``: location-based E = AD · EF_grid (MEE/NBS factor of
@@ -44,6 +45,11 @@ from zeropark.units import ureg
 #: 6 other). A common correspondence, not normative text of either standard.
 SCOPE3_TO_ISO = {4: 3, 6: 3, 7: 3, 9: 3, 1: 4, 2: 4, 3: 4, 5: 4, 8: 4,
                  10: 5, 11: 5, 12: 5, 13: 5, 14: 6, 15: 6}
+
+#: ``material`` values of CO2 used as welding shielding gas (机械设备制造 guideline):
+#: E = P · w_CO2, P the net gas used [t], w_CO2 its CO2 mass fraction (``purity``; 1 for
+#: pure CO2; see :func:`zeropark.factors.process.shielding_gas_co2_mass_fraction`).
+SHIELDING_GAS = frozenset({"co2", "shielding_gas", "co2_shielding_gas"})
 
 for _currency in ("CNY", "EUR", "USD"):
     if _currency not in ureg:
@@ -275,6 +281,16 @@ def _lines(record: ActivityRecord, factors: FactorSource, *, region: str, data_y
             "scope3_category": None, "note": record.note}
     if cat == SourceCategory.COMBUSTION:
         return [_combustion(record, factors, base)]
+    if cat == SourceCategory.PROCESS and record.material.lower() in SHIELDING_GAS:
+        mass_t = _to(_quantity(record.quantity, record.unit, record, "unit"), "t", record,
+                     "shielding gas")
+        share = 1.0 if record.purity is None else record.purity
+        co2 = mass_t * share
+        return [InventoryLine(
+            line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2, scope=1,
+            scope2_method="", iso_category=1, mee_sign=1, factors=(),
+            formula=f"E = P·w_CO2 = {mass_t:g} t shielding gas × {share:g} (CO2 mass fraction)",
+            **base)]
     if cat == SourceCategory.PROCESS:
         factor = (factors.get(record.factor_id) if record.factor_id
                   else factors.carbonate(record.material))
