@@ -1,0 +1,1 @@
+"""Product carbon footprints: matrix LCA engine, contributions, Monte Carlo, ISO 14067 reports."""
