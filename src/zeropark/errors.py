@@ -89,3 +89,27 @@ class StoreError(ParkError, RuntimeError):
 
 class DataNotFoundError(ParkError, FileNotFoundError):
     """A data set (e.g. the demo data) is neither in ``ZEROPARK_DATA_DIR`` nor in the cache."""
+
+
+class SingularTechnosphereError(ParkError, ArithmeticError):
+    """The technosphere matrix cannot be solved (singular or badly conditioned).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    activities : tuple of str
+        Codes of the activities involved (e.g. empty columns, a dependent loop).
+    """
+
+    def __init__(self, message: str, activities: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.activities = activities
+
+    def __str__(self) -> str:
+        if not self.activities:
+            return self.message
+        shown = ", ".join(self.activities[:10])
+        more = f" and {len(self.activities) - 10} more" if len(self.activities) > 10 else ""
+        return f"{self.message}: {shown}{more}"
