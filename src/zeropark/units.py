@@ -16,7 +16,7 @@ import pint
 
 from zeropark.errors import UnitError
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry = pint.UnitRegistry()
 # Standard coal equivalent: 1 kgce = 29 307 kJ (GB/T 2589-2020, clause 3.6 / 4.1).
 ureg.define("kgce = 29307 * kJ")
 ureg.define("tce = 1000 * kgce")

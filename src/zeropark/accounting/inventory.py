@@ -187,7 +187,8 @@ class FactorSource:
 def _quantity(value: float, unit: str, record: ActivityRecord, field_name: str
               ) -> pint.Quantity[Any]:
     try:
-        return value * ureg(_unit_text(unit))
+        quantity: pint.Quantity[Any] = value * ureg(_unit_text(unit))
+        return quantity
     except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError,
             AssertionError) as err:
         raise UnitError(f"record {record.record_id!r}: unknown unit {unit!r}",
@@ -276,21 +277,17 @@ def compute_inventory(records: Sequence[ActivityRecord], *, enterprise_id: str, 
 def _lines(record: ActivityRecord, factors: FactorSource, *, region: str, data_year: int,
            gwp_set: str, coverage: float) -> list[InventoryLine]:
     cat = record.category
-    base = {"record_id": record.record_id, "enterprise_id": record.enterprise_id,
-            "category": cat, "activity": record.quantity, "activity_unit": record.unit,
-            "scope3_category": None, "note": record.note}
     if cat == SourceCategory.COMBUSTION:
-        return [_combustion(record, factors, base)]
+        return [_combustion(record, factors)]
     if cat == SourceCategory.PROCESS and record.material.lower() in SHIELDING_GAS:
         mass_t = _to(_quantity(record.quantity, record.unit, record, "unit"), "t", record,
                      "shielding gas")
         share = 1.0 if record.purity is None else record.purity
         co2 = mass_t * share
-        return [InventoryLine(
+        return [_line(record,
             line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2, scope=1,
             scope2_method="", iso_category=1, mee_sign=1, factors=(),
-            formula=f"E = P·w_CO2 = {mass_t:g} t shielding gas × {share:g} (CO2 mass fraction)",
-            **base)]
+            formula=f"E = P·w_CO2 = {mass_t:g} t shielding gas × {share:g} (CO2 mass fraction)")]
     if cat == SourceCategory.PROCESS:
         factor = (factors.get(record.factor_id) if record.factor_id
                   else factors.carbonate(record.material))
@@ -298,23 +295,22 @@ def _lines(record: ActivityRecord, factors: FactorSource, *, region: str, data_y
                      "carbonate")
         purity = 1.0 if record.purity is None else record.purity
         co2 = mass_t * factor.value * purity
-        return [InventoryLine(
+        return [_line(record,
             line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2, scope=1,
             scope2_method="", iso_category=1, mee_sign=1, factors=(FactorUse.of("EF", factor),),
-            formula=f"E = AD·EF·PUR = {mass_t:g} t × {factor.value:g} t CO2/t × {purity:g}",
-            **base)]
+            formula=f"E = AD·EF·PUR = {mass_t:g} t × {factor.value:g} t CO2/t × {purity:g}")]
     if cat == SourceCategory.FUGITIVE:
         factor = factors.gwp(record.gas, gwp_set)
         mass_t = _to(_quantity(record.quantity, record.unit, record, "unit"), "t", record,
                      "refrigerant")
         co2e = mass_t * factor.value
-        return [InventoryLine(
+        return [_line(record,
             line_id=record.record_id, gas=record.gas, gas_t=mass_t, co2e_t=co2e, scope=1,
             scope2_method="", iso_category=1, mee_sign=1,
             factors=(FactorUse.of("GWP100", factor),),
-            formula=f"E = m·GWP = {mass_t:g} t {record.gas} × {factor.value:g}", **base)]
+            formula=f"E = m·GWP = {mass_t:g} t {record.gas} × {factor.value:g}")]
     if cat in (SourceCategory.PURCHASED_ELECTRICITY, SourceCategory.EXPORTED_ELECTRICITY):
-        return _electricity(record, factors, base, region=region, data_year=data_year,
+        return _electricity(record, factors, region=region, data_year=data_year,
                             coverage=coverage)
     if cat in (SourceCategory.PURCHASED_HEAT, SourceCategory.EXPORTED_HEAT):
         factor = (factors.get(record.factor_id) if record.factor_id
@@ -323,25 +319,26 @@ def _lines(record: ActivityRecord, factors: FactorSource, *, region: str, data_y
         ef = float(factor.pint_quantity().to("t/GJ").magnitude)
         co2 = gj * ef
         bought = cat == SourceCategory.PURCHASED_HEAT
-        return [InventoryLine(
-            line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2,
-            scope=2 if bought else 0, scope2_method="location" if bought else "",
-            iso_category=2 if bought else 0, mee_sign=1 if bought else -1,
-            factors=(FactorUse.of("EF", factor),),
-            formula=f"E = AD·EF = {gj:g} GJ × {ef:g} t CO2/GJ", **base)] + ([InventoryLine(
-                line_id=f"{record.record_id}#market", gas="CO2", gas_t=co2, co2e_t=co2,
-                scope=2, scope2_method="market", iso_category=0, mee_sign=0,
-                factors=(FactorUse.of("EF", factor),),
-                formula=f"E = AD·EF = {gj:g} GJ × {ef:g} t CO2/GJ (no instrument for heat)",
-                **base)] if bought else [])
+        formula = f"E = AD·EF = {gj:g} GJ × {ef:g} t CO2/GJ"
+        lines = [_line(record, line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2,
+                       scope=2 if bought else 0, scope2_method="location" if bought else "",
+                       iso_category=2 if bought else 0, mee_sign=1 if bought else -1,
+                       factors=(FactorUse.of("EF", factor),), formula=formula)]
+        if bought:  # no contractual instruments for heat: market-based equals location-based
+            lines.append(_line(record, line_id=f"{record.record_id}#market", gas="CO2",
+                               gas_t=co2, co2e_t=co2, scope=2, scope2_method="market",
+                               iso_category=0, mee_sign=0,
+                               factors=(FactorUse.of("EF", factor),),
+                               formula=formula + " (no instrument for heat)"))
+        return lines
     if cat == SourceCategory.ELECTRICITY_INSTRUMENT:
         mwh = _to(_quantity(record.quantity, record.unit, record, "unit"), "MWh", record,
                   "instrument")
-        return [InventoryLine(
+        return [_line(record,
             line_id=f"{record.record_id}#market", gas="CO2", gas_t=0.0, co2e_t=0.0, scope=2,
             scope2_method="market", iso_category=0, mee_sign=0, factors=(),
             formula=f"E = {mwh:g} MWh × 0 t CO2/MWh ({record.instrument}; criteria: "
-                    f"{record.instrument_criteria or 'not recorded'})", **base)]
+                    f"{record.instrument_criteria or 'not recorded'})")]
     # Scope 3
     if record.emission_factor is None and not record.factor_id:
         raise InputError(f"record {record.record_id!r}: a scope3 record needs "
@@ -358,16 +355,28 @@ def _lines(record: ActivityRecord, factors: FactorSource, *, region: str, data_y
                           record.emission_factor_unit, record.source or "record"),)
     activity = _quantity(record.quantity, record.unit, record, "unit")
     co2e = _to(activity * ef_q, "t", record, "activity × emission factor")
-    base["scope3_category"] = record.scope3_category
-    return [InventoryLine(
+    return [_line(record,
         line_id=record.record_id, gas="CO2e", gas_t=co2e, co2e_t=co2e, scope=3,
-        scope2_method="", iso_category=SCOPE3_TO_ISO[int(record.scope3_category or 1)],
+        scope2_method="", scope3_category=record.scope3_category,
+        iso_category=SCOPE3_TO_ISO[int(record.scope3_category or 1)],
         mee_sign=0, factors=uses,
-        formula=f"E = AD·EF = {record.quantity:g} {record.unit} × {ef_q:~g}", **base)]
+        formula=f"E = AD·EF = {record.quantity:g} {record.unit} × {ef_q:~g}")]
 
 
-def _combustion(record: ActivityRecord, factors: FactorSource,
-                base: dict[str, Any]) -> InventoryLine:
+def _line(record: ActivityRecord, *, line_id: str, gas: str, gas_t: float, co2e_t: float,
+          scope: int, scope2_method: str, iso_category: int, mee_sign: int,
+          factors: tuple[FactorUse, ...], formula: str,
+          scope3_category: int | None = None) -> InventoryLine:
+    """An inventory line carrying the record's id, enterprise, category, activity and note."""
+    return InventoryLine(
+        line_id=line_id, record_id=record.record_id, enterprise_id=record.enterprise_id,
+        category=record.category, gas=gas, gas_t=gas_t, co2e_t=co2e_t, scope=scope,
+        scope2_method=scope2_method, scope3_category=scope3_category,
+        iso_category=iso_category, mee_sign=mee_sign, activity=record.quantity,
+        activity_unit=record.unit, factors=factors, formula=formula, note=record.note)
+
+
+def _combustion(record: ActivityRecord, factors: FactorSource) -> InventoryLine:
     ncv_d, cc_d, of_d = factors.fuel(record.fuel)
     uses: list[FactorUse] = []
     fuel = _quantity(record.quantity, record.unit, record, "unit")
@@ -400,14 +409,14 @@ def _combustion(record: ActivityRecord, factors: FactorSource,
         of = float(of_d.pint_quantity().to("dimensionless").magnitude)
         uses.append(FactorUse.of("OF", of_d))
     co2 = heat_gj * cc * of * CO2_PER_C
-    return InventoryLine(
+    return _line(record,
         line_id=record.record_id, gas="CO2", gas_t=co2, co2e_t=co2, scope=1, scope2_method="",
         iso_category=1, mee_sign=1, factors=tuple(uses),
         formula=(f"E = FC·NCV·CC·OF·44/12 = {record.quantity:g} {record.unit} × {ncv_text} "
-                 f"= {heat_gj:.6g} GJ × {cc:g} t C/GJ × {of:g} × 44/12"), **base)
+                 f"= {heat_gj:.6g} GJ × {cc:g} t C/GJ × {of:g} × 44/12"),)
 
 
-def _electricity(record: ActivityRecord, factors: FactorSource, base: dict[str, Any], *,
+def _electricity(record: ActivityRecord, factors: FactorSource, *,
                  region: str, data_year: int, coverage: float) -> list[InventoryLine]:
     mwh = _to(_quantity(record.quantity, record.unit, record, "unit"), "MWh", record,
               "electricity")
@@ -419,23 +428,23 @@ def _electricity(record: ActivityRecord, factors: FactorSource, base: dict[str, 
         grid, fallback = choice.factor, choice.fallback
     ef = float(grid.pint_quantity().to("t/MWh").magnitude)
     bought = record.category == SourceCategory.PURCHASED_ELECTRICITY
-    location = InventoryLine(
+    location = _line(record,
         line_id=f"{record.record_id}#location" if bought else record.record_id,
         gas="CO2", gas_t=mwh * ef, co2e_t=mwh * ef, scope=2 if bought else 0,
         scope2_method="location" if bought else "", iso_category=2 if bought else 0,
         mee_sign=1 if bought else -1, factors=(FactorUse.of("EF_grid", grid, fallback),),
-        formula=f"E = AD·EF = {mwh:g} MWh × {ef:g} t CO2/MWh", **base)
+        formula=f"E = AD·EF = {mwh:g} MWh × {ef:g} t CO2/MWh",)
     if not bought:
         return [location]
     residual = factors.choose("grid_electricity_residual_proxy", region=region,
                               data_year=data_year)
     ef_r = float(residual.factor.pint_quantity().to("t/MWh").magnitude)
     uncovered = mwh * (1.0 - coverage)
-    market = InventoryLine(
+    market = _line(record,
         line_id=f"{record.record_id}#market", gas="CO2", gas_t=uncovered * ef_r,
         co2e_t=uncovered * ef_r, scope=2, scope2_method="market", iso_category=0, mee_sign=0,
         factors=(FactorUse.of("EF_residual", residual.factor, residual.fallback),),
         formula=(f"E = (AD − instruments)·EF_residual = ({mwh:g} − {mwh * coverage:g}) MWh × "
                  f"{ef_r:g} t CO2/MWh; instruments cover {coverage:.1%} of purchases"),
-        **base)
+    )
     return [location, market]

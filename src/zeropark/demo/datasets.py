@@ -64,7 +64,7 @@ def locate_dataset(doc: dict[str, Any], *, data_dir: Path | None, cache_dir: Pat
         not kept).
     """
     if data_dir is not None:
-        local = Path(data_dir) / doc["dataset"]
+        local = Path(data_dir) / str(doc["dataset"])
         missing = [f["path"] for f in doc["files"] if not (local / f["path"]).is_file()]
         if not missing:
             return local
@@ -72,7 +72,7 @@ def locate_dataset(doc: dict[str, Any], *, data_dir: Path | None, cache_dir: Pat
             raise DataNotFoundError(
                 f"{local} lacks {len(missing)} file(s) of {doc['dataset']}, "
                 f"e.g. {missing[0]!r}")
-    target = Path(cache_dir) / doc["dataset"] / doc["commit"]
+    target = Path(cache_dir) / str(doc["dataset"]) / str(doc["commit"])
     fetch = fetch or _urllib_fetch
     for entry in doc["files"]:
         path = target / entry["path"]

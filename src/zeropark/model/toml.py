@@ -260,7 +260,7 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
             )
     _check_cycles(reader, meters, doc.get("meters", []))
 
-    virtual = []
+    virtual: list[VirtualMeter] = []
     for i, entry in enumerate(doc.get("virtual_meters", [])):
         reader.check_keys("virtual_meters", i, entry, _VIRTUAL_KEYS)
         ident = register("virtual_meters", i, entry, "meter")
