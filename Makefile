@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint clean bench-lca
 
 demo: install
 	$(BIN)/zeropark demo
@@ -13,6 +13,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check src tests
+
+# LCA engine against bw2calc + pypardiso (not part of `make test`); see README "LCA benchmark"
+bench-lca: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
+	$(BIN)/python benchmarks/lca.py
 
 install: $(VENV)/.installed node_modules/.installed
 

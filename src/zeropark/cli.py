@@ -1,4 +1,4 @@
-"""Command line: ``zeropark ingest | quality | summary | demo | serve``.
+"""Command line: ``zeropark ingest | quality | summary | indicators | demo | serve``.
 
 Thin: parse arguments, call the domain pipelines, print with rich.
 """
@@ -11,10 +11,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from zeropark.errors import ParkError
 from zeropark.settings import Settings
@@ -53,7 +55,21 @@ def _progress() -> Progress:
                     console=err_console, transient=True)
 
 
-@app.command()
+class _IngestGroup(TyperGroup):
+    """``zeropark ingest FILES...`` stays the file ingest; ``ingest mqtt|modbus`` are live."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["files", *args]
+        return super().parse_args(ctx, args)
+
+
+ingest_app = typer.Typer(cls=_IngestGroup, no_args_is_help=True,
+                         help="Load readings: files (default), or live from MQTT or Modbus.")
+app.add_typer(ingest_app, name="ingest")
+
+
+@ingest_app.command("files")
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files of readings.")],
     park: ParkOpt,
@@ -81,6 +97,82 @@ def ingest(
     console.print(f"read {len(report.files)} file(s), skipped {len(report.skipped)} already "
                   f"loaded; {report.n_new} new readings of {report.n_rows} rows; "
                   f"{len(report.meters)} meter(s) re-derived, {report.n_intervals} intervals")
+
+
+@ingest_app.command("mqtt")
+def ingest_mqtt(
+    broker: Annotated[str, typer.Option(help="MQTT broker, HOST:PORT.")],
+    park: ParkOpt,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic filter to subscribe (QoS 1); "
+                                                     "repeat. Default: the park's "
+                                                     "mqtt_topic keys.")] = None,
+    client_id: Annotated[str, typer.Option(help="Fixed client id of the persistent "
+                                           "session.")] = "zeropark-ingest",
+    flush_ms: Annotated[int, typer.Option(help="Commit at least this often. [ms]")] = 200,
+    batch_points: Annotated[int, typer.Option(help="Commit when this many readings "
+                                              "wait.")] = 5000,
+    derive_every: Annotated[float, typer.Option(help="Re-derive changed meters at most "
+                                                "this often. [s]")] = 2.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after this long. [s]")] = None,
+    idle_exit: Annotated[float | None, typer.Option(help="Stop after this long without a "
+                                                    "message. [s]")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Subscribe to MQTT (Sparkplug B, Tasmota, Shelly, plain JSON); ack after commit."""
+    import signal
+    import threading
+
+    from zeropark.ingest.mqtt import run_mqtt
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        model = read_park(park)
+        with open_store(store) as db:
+            stats = run_mqtt(db, model, broker=broker, topics=topic or (), client_id=client_id,
+                             flush_interval_s=flush_ms / 1000, flush_points=batch_points,
+                             derive_interval_s=derive_every, duration_s=duration,
+                             idle_exit_s=idle_exit, stop=stop,
+                             on_ready=lambda f: err_console.print(
+                                 f"subscribed to {', '.join(f)} at {broker}"))
+    except (ParkError, OSError) as err:
+        raise _fail(err) from err
+    console.print(f"{stats.messages} message(s), {stats.readings} reading(s) "
+                  f"({stats.new_readings} new), {stats.dead_letters} dead letter(s), "
+                  f"{stats.commits} commit(s), {stats.derived_meters} meter derivation(s); "
+                  f"events {stats.events or '{}'}")
+
+
+@ingest_app.command("modbus")
+def ingest_modbus(
+    host: Annotated[str, typer.Option(help="Modbus TCP device or gateway, HOST[:PORT] "
+                                      "(port 502 by default); meters with this "
+                                      "modbus_host are polled.")],
+    register_map: Annotated[str, typer.Option("--map", help="Register map: a TOML file or "
+                                              "a bundled name (e.g. eastron_sdm630).")],
+    park: ParkOpt,
+    interval: Annotated[float, typer.Option(help="Poll period. [s]")] = 60.0,
+    polls: Annotated[int | None, typer.Option(help="Stop after this many polls.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Poll Modbus TCP energy meters on a fixed period and store their registers."""
+    from zeropark.ingest.modbus import load_register_map, run_modbus
+    from zeropark.model import read_park
+    from zeropark.store import open_store
+
+    try:
+        model = read_park(park)
+        rmap = load_register_map(register_map)
+        with open_store(store) as db:
+            stats = run_modbus(db, model, host=host, register_map=rmap, interval_s=interval,
+                               polls=polls)
+    except (ParkError, OSError) as err:
+        raise _fail(err) from err
+    console.print(f"{stats.messages} poll(s), {stats.readings} reading(s), "
+                  f"{stats.dead_letters} failed read(s)")
 
 
 @app.command()
@@ -342,8 +434,126 @@ def demo(
         err_console.print(f"[dim]demo data: {root}; {report.n_new} new readings, "
                           f"{len(report.skipped)} file(s) already loaded[/]")
         _print_summary(result)
+    _demo_admin(store_path)
     if serve_:
         serve(host=host, port=port, store=store_path)
+
+
+DEMO_ADMIN = "admin"
+
+
+def _demo_admin(store_path: Path) -> None:
+    """Create the demo's park-admin once; its password is printed only then.
+
+    ``ZEROPARK_DEMO_PASSWORD`` sets (and on later runs resets) the password instead.
+    """
+    import os
+    import secrets
+
+    from zeropark.auth import add_user, list_users
+    from zeropark.store import open_store
+
+    chosen = os.environ.get("ZEROPARK_DEMO_PASSWORD")
+    with open_store(store_path) as db:
+        exists = any(u["username"] == DEMO_ADMIN for u in list_users(db))
+        if exists and not chosen:
+            err_console.print(f"[dim]demo sign-in: user {DEMO_ADMIN!r} (password printed when "
+                              "it was created; reset with `zeropark user add admin --role "
+                              "park-admin --replace`)[/]")
+            return
+        password = chosen or secrets.token_urlsafe(12)
+        add_user(db, DEMO_ADMIN, password, role="park-admin", replace=True)
+    if chosen:
+        err_console.print(f"demo sign-in: user [bold]{DEMO_ADMIN}[/], password from "
+                          "$ZEROPARK_DEMO_PASSWORD")
+    else:
+        err_console.print(f"demo sign-in: user [bold]{DEMO_ADMIN}[/], password "
+                          f"[bold]{password}[/] (shown only now)")
+
+
+user_app = typer.Typer(help="Users of the park service (park-admin, enterprise-user, "
+                       "verifier).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="API tokens for gateways (may only upload readings).",
+                        no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="park-admin, enterprise-user or verifier.")],
+    park_id: Annotated[str | None, typer.Option("--park-id", help="Park of an enterprise "
+                                                "user or verifier.")] = None,
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise id (enterprise-user, "
+                                                   "verifier).")] = None,
+    expires: Annotated[str | None, typer.Option(help="End of a verifier's access, ISO "
+                                                "date or time (UTC if no offset).")] = None,
+    password_env: Annotated[str | None, typer.Option(help="Read the password from this "
+                                                     "environment variable instead of a "
+                                                     "prompt.")] = None,
+    replace: Annotated[bool, typer.Option(help="Reset an existing user.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Add a user; the password is hashed with Argon2id and never stored in clear."""
+    import os
+    from datetime import UTC, datetime
+
+    from zeropark.auth import add_user
+    from zeropark.errors import InputError
+    from zeropark.store import open_store
+
+    try:
+        until = None
+        if expires:
+            try:
+                until = datetime.fromisoformat(expires)
+            except ValueError as err:
+                raise InputError(f"--expires: {err}", field="expires") from err
+            until = until if until.tzinfo else until.replace(tzinfo=UTC)
+        if password_env:
+            password = os.environ.get(password_env, "")
+        else:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        with open_store(store) as db:
+            add_user(db, username, password, role=role, park_id=park_id,
+                     enterprise_id=enterprise, expires_at=until, replace=replace)
+    except (ParkError, ValueError) as err:
+        raise _fail(err) from err
+    console.print(f"user {username!r} ({role}) saved")
+
+
+@user_app.command("list")
+def user_list(store: StoreOpt = None) -> None:
+    """List users (without password hashes)."""
+    from zeropark.auth import list_users
+    from zeropark.store import open_store
+
+    with open_store(store) as db:
+        rows = list_users(db)
+    table = Table(title="Users")
+    for col in ("username", "role", "park", "enterprise", "expires", "disabled"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[k] if r[k] is not None else "—") for k in (
+            "username", "role", "park_id", "enterprise_id", "expires_at", "disabled")))
+    console.print(table)
+
+
+@token_app.command("add")
+def token_add(
+    name: Annotated[str, typer.Argument(help="Gateway name, e.g. gw-plant-3.")],
+    park_id: Annotated[str, typer.Option("--park-id", help="Park it uploads to.")],
+    store: StoreOpt = None,
+) -> None:
+    """Create a gateway token (shown once; only its SHA-256 is stored)."""
+    from zeropark.auth import add_token
+    from zeropark.store import open_store
+
+    with open_store(store) as db:
+        token = add_token(db, name, park_id=park_id)
+    console.print(f"token for {name!r} (park {park_id}), shown only now:")
+    sys.stdout.write(token + "\n")
 
 
 @app.command()
@@ -357,10 +567,19 @@ def serve(
 
     from zeropark.api.main import create_app
 
-    application = create_app(store)
+    application = create_app(store or Settings().store_path)
     console.print(f"[bold green]zeropark dashboard:[/] http://{host}:{port}/  "
                   f"(API docs: http://{host}:{port}/docs)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+from zeropark.cli_indicators import indicators_app  # noqa: E402
+
+app.add_typer(indicators_app, name="indicators")
+
+from zeropark.cli_cbam import cbam_app  # noqa: E402
+
+app.add_typer(cbam_app, name="cbam")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,6 +60,16 @@ class IssueCode(StrEnum):
     BALANCE_GAP = "balance_gap"
     #: A row whose meter is not in the park description.
     UNKNOWN_METER = "unknown_meter"
+    #: CBAM: a default value (or a ledger factor in place of supplier data) was used.
+    CBAM_DEFAULT_USED = "cbam_default_used"
+    #: CBAM: the default table gives no indirect value for a precursor; 0 was used.
+    CBAM_DEFAULT_INDIRECT_MISSING = "cbam_default_indirect_missing"
+    #: CBAM: installation emissions not attributed to any production process.
+    CBAM_UNATTRIBUTED = "cbam_unattributed"
+    #: CBAM: a ledger line of a gas outside Annex I of Reg. (EU) 2023/956 was left out.
+    CBAM_EXCLUDED_GAS = "cbam_excluded_gas"
+    #: CBAM: estimates exceed the allowed share of a complex good's SEE.
+    CBAM_ESTIMATE_SHARE_HIGH = "cbam_estimate_share_high"
 
 
 @dataclass(frozen=True, slots=True)

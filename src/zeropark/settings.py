@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +21,12 @@ class Settings(BaseSettings):
         ``cache_dir``.
     cache_dir : pathlib.Path
         Download cache (``ZEROPARK_CACHE_DIR``), default ``~/.cache/zeropark``.
+    secret_key : pydantic.SecretStr or None
+        Key that signs the API's access tokens (``ZEROPARK_SECRET_KEY``, HS256). When
+        unset, ``zeropark serve`` and ``zeropark demo`` generate one and keep it in
+        ``secret_key`` beside the store file (mode 0600); there is no built-in key.
+    token_ttl_s : int
+        Lifetime of an access token (``ZEROPARK_TOKEN_TTL_S``), default 8 h. [s]
     """
 
     model_config = SettingsConfigDict(env_prefix="ZEROPARK_")
@@ -27,3 +34,5 @@ class Settings(BaseSettings):
     store_path: Path = Path("data/zeropark.duckdb")
     data_dir: Path | None = None
     cache_dir: Path = Path.home() / ".cache" / "zeropark"
+    secret_key: SecretStr | None = None
+    token_ttl_s: int = 8 * 3600

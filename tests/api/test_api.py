@@ -98,7 +98,7 @@ ROUTES = {
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory, sign_in) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("api")
     park = parse_park(PARK, source=str(folder / "park.toml"))
     stamps = pd.date_range("2024-01-31 00:00", periods=50, freq="h")
@@ -112,6 +112,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         ingest_file(store, park, csv)
     app = create_app(db_path)
     with TestClient(app) as test_client:
+        test_client.headers.update(sign_in(test_client))
         yield test_client
     app.state.store.close()
 

@@ -22,13 +22,14 @@ id = "ent-a"
 
 
 @pytest.fixture()
-def client(tmp_path):
+def client(tmp_path, sign_in):
     path = tmp_path / "s.duckdb"
     park = parse_park(PARK, source="park.toml")
     with DuckDBStore(path) as store:
         store.save_park(park)
         import_activity(store, park, FIXTURE)
     with TestClient(create_app(path)) as c:
+        c.headers.update(sign_in(c))
         yield c
 
 

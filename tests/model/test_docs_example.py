@@ -81,6 +81,10 @@ def test_doc_lists_the_settings_keys() -> None:
     assert _keys_of_section("`[settings]`") == {
         "tce_method", "supply_coal_rate_kgce_per_kwh", "grid_factor", "grid_intensity_files",
         "grid_intensity_name", "grid_intensity_source",
+        # read by the indicators (zeropark.indicators.evaluate.indicator_options_for)
+        "scope2", "natural_gas_is_clean", "grid_non_fossil_share", "grid_non_fossil_source",
+        "pv_yield_kwh_per_kwp_a", "pv_yield_source", "tree_absorption_kgco2_per_tree_a",
+        "tree_absorption_source",
     }
 
 

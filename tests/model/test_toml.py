@@ -333,7 +333,8 @@ def test_error_fields(tmp_path: Path) -> None:
 # -- validation errors: exact text with file, line, entry and key ----------------------------
 
 ALLOWED_METER_KEYS = (
-    "building, calorific_basis, category, direction, enterprise, id, kind, medium, name, "
+    "building, calorific_basis, category, direction, enterprise, id, kind, medium, "
+    "modbus_host, modbus_point, modbus_unit_id, mqtt_format, mqtt_metric, mqtt_topic, name, "
     "quantity, rated_power_kw, register_max, resolution, subitem, submeter_of, unit, zero_policy"
 )
 
@@ -608,3 +609,24 @@ def test_virtual_meter_unknown_enterprise() -> None:
 def test_latitude_and_longitude_are_checked(line: str, message: str) -> None:
     field = line.split(" ", 1)[0]
     assert _error(HEAD + line + "\n") == f"park.toml, park, field '{field}': {message}"
+
+
+def test_live_ingest_keys() -> None:
+    park = parse_park(HEAD + _meter("electricity", extra=(
+        'mqtt_topic = "tele/plug/SENSOR"\nmodbus_host = "10.0.0.5"\n'
+        'modbus_point = "import_energy"\nmodbus_unit_id = 3\n')))
+    meter = park.meters[0]
+    assert (meter.mqtt_topic, meter.mqtt_format, meter.modbus_host, meter.modbus_unit_id,
+            meter.modbus_point) == ("tele/plug/SENSOR", "", "10.0.0.5", 3, "import_energy")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ('mqtt_format = "opcua"\nmqtt_topic = "x"\n', "mqtt_format must be one of"),
+    ('mqtt_metric = "Total"\n', "mqtt_format and mqtt_metric need mqtt_topic"),
+    ('modbus_host = "h"\n', "modbus_host and modbus_point go together"),
+    ('modbus_host = "h"\nmodbus_point = "p"\nmodbus_unit_id = 300\n',
+     "modbus_unit_id must be an integer"),
+    ('mqtt_topic = ""\n', "mqtt_topic must be a non-empty string"),
+])
+def test_live_ingest_keys_checked(extra: str, message: str) -> None:
+    assert message in _error(HEAD + _meter("electricity", extra=extra))

@@ -5,6 +5,8 @@ RFC 9457 problem details (``application/problem+json``) with ``type``,
 ``title``, ``status`` and ``detail``.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,21 +14,33 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from zeropark.accounting.dashboard import monthly_co2_fast, top_buildings_fast
 from zeropark.accounting.options import options_for
 from zeropark.accounting.report import (
-    available_years,
     daily_energy,
     energy_accounts,
-    monthly_co2,
-    park_summary,
-    top_buildings,
 )
-from zeropark.api.deps import NotFoundError, ParkDep, StoreDep, YearQuery
+from zeropark.api.audit import AuditBuffer, AuditMiddleware
+from zeropark.api.cache import ResultCache
+from zeropark.api.deps import (
+    ACCESS_DEPENDENCIES,
+    AdminParkDep,
+    EnterpriseDep,
+    NotFoundError,
+    StoreDep,
+    YearQuery,
+)
+from zeropark.api.routes import auth as auth_routes
+from zeropark.api.routes import dashboard as dashboard_routes
+from zeropark.api.routes import park as park_routes
+from zeropark.api.routes.dashboard import latest_year
+from zeropark.auth import AuthError, ForbiddenError, ensure_auth_schema, resolve_secret_key
 from zeropark.errors import InputError, ParkError, StoreError, UnknownFactorError
-from zeropark.model import Park
-from zeropark.store.duckdb import DuckDBStore, open_store
+from zeropark.settings import Settings
+from zeropark.store.duckdb import open_store
 from zeropark.web import STATIC_DIR
 
 
@@ -36,16 +50,33 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def _year(store: DuckDBStore, park: Park, year: int | None) -> int:
-    if year is not None:
-        return year
-    years = available_years(store, park)
-    if not years:
-        raise NotFoundError(f"park {park.park_id!r} has no interval data yet")
-    return years[-1]
+_year = latest_year
 
 
-def create_app(store_path: Path | str | None = None, *, read_only: bool = True) -> FastAPI:
+def check_access_dependencies(app: FastAPI) -> None:
+    """Refuse an app in which some ``/api/v1`` route has no access dependency.
+
+    Raises
+    ------
+    RuntimeError
+        Naming the unguarded routes (the sign-in route is the one public route).
+    """
+    def calls(dependant: Any) -> set[Any]:
+        out = {dependant.call}
+        for sub in dependant.dependencies:
+            out |= calls(sub)
+        return out
+
+    bare = [f"{sorted(r.methods)} {r.path}" for r in app.routes
+            if isinstance(r, APIRoute) and r.path.startswith("/api/v1")
+            and r.path != "/api/v1/auth/token"
+            and not calls(r.dependant) & set(ACCESS_DEPENDENCIES)]
+    if bare:
+        raise RuntimeError(f"routes without an access dependency: {', '.join(bare)}")
+
+
+def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
+               settings: Settings | None = None) -> FastAPI:
     """Build the application over the store at `store_path` (default from Settings).
 
     Parameters
@@ -53,19 +84,46 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
     store_path : pathlib.Path or str, optional
         DuckDB file with loaded parks.
     read_only : bool
-        Open the store read-only (default), so CLI reports can run beside the server.
+        Open the store read-only: uploads fail and audit rows go to the log only
+        (users must exist already). Default False: DuckDB allows one writing
+        process, so stop the server before writing to the file from the CLI.
+    settings : Settings, optional
+        Secret key and token lifetime; default from the environment.
 
     Returns
     -------
     fastapi.FastAPI
     """
-    app = FastAPI(title="zeropark", version="0.1.0",
-                  description="Energy and carbon accounts of near-zero-carbon parks.")
-    app.state.store = open_store(store_path, read_only=read_only)
+    settings = settings or Settings()
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        yield
+        application.state.audit.flush()
+
+    app = FastAPI(title="zeropark", version="0.1.0", lifespan=lifespan,
+                  description="Energy and carbon accounts of near-zero-carbon parks. "
+                              "Sign in at POST /api/v1/auth/token and send "
+                              "`Authorization: Bearer <token>`.")
+    path = store_path if store_path is not None else settings.store_path
+    app.state.store = open_store(path, read_only=read_only)
+    if not read_only:
+        ensure_auth_schema(app.state.store)
     app.state.parks = {}
+    app.state.cache = ResultCache()
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    app.state.secret_key = resolve_secret_key(configured, path)
+    app.state.token_ttl_s = settings.token_ttl_s
+    app.state.audit = AuditBuffer(app.state.store)
+    app.add_middleware(AuditMiddleware)
 
     @app.exception_handler(ParkError)
     def park_error(request: Request, exc: ParkError) -> JSONResponse:
+        if isinstance(exc, AuthError):
+            response = problem(401, "Unauthorized", str(exc))
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        if isinstance(exc, ForbiddenError):
+            return problem(403, "Forbidden", str(exc))
         if isinstance(exc, NotFoundError | UnknownFactorError):
             return problem(404, "Not Found", str(exc))
         if isinstance(exc, InputError):
@@ -80,42 +138,36 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
         return problem(422, "Invalid request", detail, errors=errors)
 
-    @app.get("/api/v1/parks", tags=["parks"])
-    def list_parks(request: Request, store: StoreDep) -> list[dict[str, Any]]:
-        """Parks in the store."""
-        from zeropark.api.deps import get_park
-
-        parks = [get_park(park_id, request, store) for park_id in store.park_ids()]
-        return [{"park_id": p.park_id, "name": p.name, "timezone": p.timezone} for p in parks]
-
-    @app.get("/api/v1/parks/{park_id}/summary", tags=["accounts"])
-    def summary(park: ParkDep, store: StoreDep, year: YearQuery = None) -> dict[str, Any]:
-        """Energy by medium, tce, CO2, top buildings and data-quality counts for a year."""
-        from zeropark.demo.cambridge import PARK_ID, SOURCES
-
-        return park_summary(store, park, year=_year(store, park, year),
-                            options=options_for(park),
-                            sources=SOURCES if park.park_id == PARK_ID else ())
-
     @app.get("/api/v1/parks/{park_id}/daily", tags=["accounts"])
-    def daily(park: ParkDep, store: StoreDep, year: YearQuery = None) -> dict[str, Any]:
+    def daily(request: Request, park: AdminParkDep, store: StoreDep,
+              year: YearQuery = None) -> dict[str, Any]:
         """Daily energy per medium (local days), measured and estimated apart."""
-        return daily_energy(store, park, year=_year(store, park, year))
+        y = _year(store, park, year)
+        return request.app.state.cache.get(store, ("daily", park.park_id, y),
+                                           lambda: daily_energy(store, park, year=y))
 
     @app.get("/api/v1/parks/{park_id}/monthly-co2", tags=["accounts"])
-    def monthly(park: ParkDep, store: StoreDep, year: YearQuery = None) -> dict[str, Any]:
+    def monthly(request: Request, park: AdminParkDep, store: StoreDep,
+                year: YearQuery = None) -> dict[str, Any]:
         """Location-based CO2 per local month and medium."""
-        return monthly_co2(store, park, year=_year(store, park, year), options=options_for(park))
+        y = _year(store, park, year)
+        return request.app.state.cache.get(store, ("monthly", park.park_id, y),
+                                           lambda: monthly_co2_fast(store, park, year=y,
+                                                                    options=options_for(park)))
 
     @app.get("/api/v1/parks/{park_id}/top-buildings", tags=["accounts"])
-    def top(park: ParkDep, store: StoreDep, year: YearQuery = None,
+    def top(request: Request, park: AdminParkDep, store: StoreDep,
+            year: YearQuery = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 10) -> list[dict[str, Any]]:
         """Buildings ranked by energy, with floor-area intensity."""
-        return top_buildings(store, park, year=_year(store, park, year),
-                             options=options_for(park), limit=limit)
+        y = _year(store, park, year)
+        return request.app.state.cache.get(
+            store, ("top", park.park_id, y, limit),
+            lambda: top_buildings_fast(store, park, year=y, options=options_for(park),
+                                       limit=limit))
 
     @app.get("/api/v1/parks/{park_id}/accounts", tags=["accounts"])
-    def accounts(park: ParkDep, store: StoreDep, start: date, end: date,
+    def accounts(park: AdminParkDep, store: StoreDep, start: date, end: date,
                  by: Annotated[str, Query(pattern="^(medium|building|enterprise|meter)$")]
                  = "medium") -> list[dict[str, Any]]:
         """Energy, tce and CO2 for local dates [start, end), grouped."""
@@ -124,7 +176,7 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
 
     @app.get("/api/v1/parks/{park_id}/enterprises/{enterprise_id}/inventory",
              tags=["inventory"])
-    def inventory(park: ParkDep, store: StoreDep, enterprise_id: str,
+    def inventory(scope: EnterpriseDep, store: StoreDep,
                   year: Annotated[int, Query(ge=1900, le=2200)],
                   gwp: Annotated[str, Query(pattern="^(SAR|TAR|AR4|AR5|AR6)$")] = "AR5",
                   region: str | None = None,
@@ -134,14 +186,17 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
         from zeropark.accounting.inventory import compute_inventory
         from zeropark.accounting.ledger import enterprise_records
 
-        if enterprise_id not in {e.enterprise_id for e in park.enterprises}:
-            raise NotFoundError(f"no enterprise {enterprise_id!r} in park {park.park_id!r}")
+        park, enterprise_id = scope.park, scope.enterprise_id
         records = enterprise_records(store, park, enterprise_id, start=date(year, 1, 1),
                                      end=date(year + 1, 1, 1), meters=meters)
         inv = compute_inventory(records, enterprise_id=enterprise_id, period=str(year),
                                 region=region or str(park.settings.get("grid_region", "CN")),
                                 data_year=year, gwp_set=gwp)
         return inventory_document(inv)
+
+    app.include_router(auth_routes.router)
+    app.include_router(park_routes.router)
+    app.include_router(dashboard_routes.router)
 
     @app.get("/vendor/echarts.min.js", include_in_schema=False)
     def echarts() -> FileResponse:
@@ -154,4 +209,5 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = True) 
         return FileResponse(STATIC_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    check_access_dependencies(app)
     return app

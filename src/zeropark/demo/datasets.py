@@ -43,7 +43,8 @@ def locate_dataset(doc: dict[str, Any], *, data_dir: Path | None, cache_dir: Pat
     Parameters
     ----------
     doc : dict
-        A manifest (see :func:`manifest`).
+        A manifest (see :func:`manifest`). A file entry may carry its own ``url``
+        (when the upstream files sit at other paths or commits than the local layout).
     data_dir : pathlib.Path or None
         A folder with one sub-folder per data set (``ZEROPARK_DATA_DIR``); when it
         holds ``doc["dataset"]`` with every manifest file, that copy is used as is.
@@ -79,7 +80,7 @@ def locate_dataset(doc: dict[str, Any], *, data_dir: Path | None, cache_dir: Pat
         if path.is_file() and path.stat().st_size == entry["size"]:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        url = doc["base_url"] + urllib.parse.quote(entry["path"])
+        url = entry.get("url") or doc["base_url"] + urllib.parse.quote(entry["path"])
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
             tmp_path = Path(tmp.name)
         try:

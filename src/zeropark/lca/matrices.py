@@ -95,6 +95,9 @@ class Exchanges:
     scale: FloatArray
     minimum: FloatArray
     maximum: FloatArray
+    negative: npt.NDArray[np.bool_] | None = None
+    """Lognormal sign (``stats_arrays`` ``negative``): True where the sampled matrix value is
+    negative. ``None``: the sign of ``values``. Ignored by other distributions."""
 
     @classmethod
     def certain(cls, rows: npt.ArrayLike, cols: npt.ArrayLike,

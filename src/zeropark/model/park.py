@@ -53,13 +53,27 @@ class Enterprise:
 
 @dataclass(frozen=True, slots=True)
 class Building:
-    """A building; ``floor_area_m2`` is gross internal (floor) area [m²]."""
+    """A building; ``floor_area_m2`` is gross internal (floor) area [m²].
+
+    The green-building registry fields are optional (used by the indicators):
+    ``green_star`` is the certified star rating under GB/T 50378 (0 = none, 1–3);
+    ``energy_target`` is the GB/T 51350 class the building is designed to
+    (``ultra_low``, ``nearly_zero``, ``zero`` or ``""``); ``baseline_eui_kwh_per_m2``
+    is the baseline energy use intensity [kWh/(m²·a)], of kind ``baseline_kind``
+    (``reference``: reference-building design value; ``metered``: pre-retrofit
+    metered use); ``new_building`` marks buildings counted as new construction.
+    """
 
     building_id: str
     name: str
     enterprise_id: str | None = None
     floor_area_m2: float | None = None
     building_type: str = ""
+    green_star: int | None = None
+    energy_target: str = ""
+    baseline_eui_kwh_per_m2: float | None = None
+    baseline_kind: str = ""
+    new_building: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +116,13 @@ class Meter:
         undecided), ``measured`` (kept as real).
     category, subitem : str
         Chinese sub-metering 分类/分项 (fenlei/fenxiang) labels, free text.
+    mqtt_topic, mqtt_format, mqtt_metric : str
+        Live MQTT source: canonical topic, payload format (``sparkplug``, ``tasmota``,
+        ``shelly``, ``json``; ``""`` = from the topic) and the value in the message
+        (``""`` = the format's default); see ``docs/ingest-live.md``.
+    modbus_host, modbus_unit_id, modbus_point : str, int, str
+        Live Modbus TCP source: ``host:port``, unit (slave) id and point name of the
+        register map.
     """
 
     meter_id: str
@@ -121,6 +142,12 @@ class Meter:
     zero_policy: str = "measured"
     category: str = ""
     subitem: str = ""
+    mqtt_topic: str = ""
+    mqtt_format: str = ""
+    mqtt_metric: str = ""
+    modbus_host: str = ""
+    modbus_unit_id: int = 1
+    modbus_point: str = ""
 
     @property
     def canonical_unit(self) -> str:

@@ -31,12 +31,17 @@ from zeropark.units import Medium, Quantity, check_unit
 
 _PARK_KEYS = {"id", "name", "timezone", "latitude", "longitude"}
 _ENTERPRISE_KEYS = {"id", "name", "industry"}
-_BUILDING_KEYS = {"id", "name", "enterprise", "floor_area_m2", "type"}
+_BUILDING_KEYS = {"id", "name", "enterprise", "floor_area_m2", "type", "green_star",
+                  "energy_target", "baseline_eui_kwh_per_m2", "baseline_kind", "new_building"}
+_ENERGY_TARGETS = ("ultra_low", "nearly_zero", "zero")
+_BASELINE_KINDS = ("reference", "metered")
 _METER_KEYS = {
     "id", "name", "medium", "quantity", "unit", "kind", "direction", "building",
     "enterprise", "submeter_of", "rated_power_kw", "register_max", "resolution",
     "calorific_basis", "zero_policy", "category", "subitem",
+    "mqtt_topic", "mqtt_format", "mqtt_metric", "modbus_host", "modbus_unit_id", "modbus_point",
 }
+_MQTT_FORMATS = ("sparkplug", "tasmota", "shelly", "json")
 _VIRTUAL_KEYS = {"id", "name", "medium", "terms", "building", "enterprise"}
 _TOP_KEYS = {"park", "settings", "enterprises", "buildings", "meters", "virtual_meters"}
 _DEFAULT_QUANTITY = {
@@ -237,7 +242,7 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
         buildings.append(Building(
             register("buildings", i, entry, "building"), str(entry.get("name", entry["id"])),
             ent, reader.number("buildings", i, entry, "floor_area_m2"),
-            str(entry.get("type", "")),
+            str(entry.get("type", "")), *_green_building_keys(reader, i, entry),
         ))
     building_ids = {b.building_id: b for b in buildings}
 
@@ -297,6 +302,33 @@ def parse_park(text: str, *, source: str = "<park>") -> Park:
     )
 
 
+def _green_building_keys(reader: _Reader, i: int, entry: Mapping[str, Any]
+                         ) -> tuple[int | None, str, float | None, str, bool]:
+    """The optional green-building registry keys of a ``[[buildings]]`` entry, checked."""
+    table = "buildings"
+    star = entry.get("green_star")
+    if star is not None and (isinstance(star, bool) or star not in (0, 1, 2, 3)):
+        raise reader.fail(f"green_star must be 0, 1, 2 or 3 (GB/T 50378 stars), got {star!r}",
+                          table, i, entry, "green_star")
+    target = str(entry.get("energy_target", ""))
+    if target and target not in _ENERGY_TARGETS:
+        raise reader.fail(f"unknown energy_target {target!r}; expected one of: "
+                          f"{', '.join(_ENERGY_TARGETS)}", table, i, entry, "energy_target")
+    baseline = reader.number(table, i, entry, "baseline_eui_kwh_per_m2")
+    kind = str(entry.get("baseline_kind", ""))
+    if kind and kind not in _BASELINE_KINDS:
+        raise reader.fail(f"unknown baseline_kind {kind!r}; expected one of: "
+                          f"{', '.join(_BASELINE_KINDS)}", table, i, entry, "baseline_kind")
+    if baseline is not None and not kind:
+        raise reader.fail("baseline_eui_kwh_per_m2 needs baseline_kind ('reference' or "
+                          "'metered')", table, i, entry, "baseline_kind")
+    new = entry.get("new_building", False)
+    if not isinstance(new, bool):
+        raise reader.fail(f"new_building must be true or false, got {new!r}", table, i, entry,
+                          "new_building")
+    return (None if star is None else int(star)), target, baseline, kind, new
+
+
 def _check_timezone(zone: str, source: str) -> None:
     """Accept IANA zone names only (``Asia/Shanghai``), not fixed offsets like ``+08:00``."""
     try:
@@ -353,6 +385,22 @@ def _read_meter(reader: _Reader, i: int, entry: Mapping[str, Any], enterprise_id
     if zero_policy not in ("measured", "gap", "flag"):
         raise reader.fail("zero_policy must be 'measured', 'gap' or 'flag'", table, i, entry,
                           "zero_policy")
+    for key in ("mqtt_topic", "mqtt_format", "mqtt_metric", "modbus_host", "modbus_point"):
+        if key in entry and (not isinstance(entry[key], str) or not entry[key]):
+            raise reader.fail(f"{key} must be a non-empty string", table, i, entry, key)
+    if entry.get("mqtt_format", "sparkplug") not in _MQTT_FORMATS:
+        raise reader.fail(f"mqtt_format must be one of {', '.join(_MQTT_FORMATS)}",
+                          table, i, entry, "mqtt_format")
+    if ("mqtt_format" in entry or "mqtt_metric" in entry) and "mqtt_topic" not in entry:
+        raise reader.fail("mqtt_format and mqtt_metric need mqtt_topic", table, i, entry,
+                          "mqtt_topic")
+    unit_id = entry.get("modbus_unit_id", 1)
+    if isinstance(unit_id, bool) or not isinstance(unit_id, int) or not 0 <= unit_id <= 255:
+        raise reader.fail("modbus_unit_id must be an integer 0–255", table, i, entry,
+                          "modbus_unit_id")
+    if ("modbus_host" in entry) != ("modbus_point" in entry):
+        raise reader.fail("modbus_host and modbus_point go together", table, i, entry,
+                          "modbus_point" if "modbus_host" in entry else "modbus_host")
     submeter_of = entry.get("submeter_of")
     if submeter_of == ident:
         raise reader.fail("a meter cannot be its own submeter_of", table, i, entry,
@@ -366,6 +414,9 @@ def _read_meter(reader: _Reader, i: int, entry: Mapping[str, Any], enterprise_id
         resolution=_RESOLUTIONS[resolution] if resolution else None,
         calorific_basis=basis, zero_policy=zero_policy,
         category=str(entry.get("category", "")), subitem=str(entry.get("subitem", "")),
+        mqtt_topic=entry.get("mqtt_topic", ""), mqtt_format=entry.get("mqtt_format", ""),
+        mqtt_metric=entry.get("mqtt_metric", ""), modbus_host=entry.get("modbus_host", ""),
+        modbus_unit_id=unit_id, modbus_point=entry.get("modbus_point", ""),
     )
 
 

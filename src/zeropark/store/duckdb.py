@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS activity_records (
 CREATE TABLE IF NOT EXISTS quality_issues (
     park_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, code VARCHAR NOT NULL,
     severity VARCHAR, message VARCHAR, start_ts VARCHAR, end_ts VARCHAR, data_json VARCHAR);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    park_id VARCHAR NOT NULL, received_at TIMESTAMP NOT NULL, source VARCHAR NOT NULL,
+    payload BLOB, reason VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS stream_events (
+    park_id VARCHAR NOT NULL, received_at TIMESTAMP NOT NULL, source VARCHAR NOT NULL,
+    event VARCHAR NOT NULL, data_json VARCHAR);
+CREATE TABLE IF NOT EXISTS derive_pending (
+    park_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL, PRIMARY KEY (park_id, meter_id));
 """
 
 
@@ -114,6 +122,9 @@ class DuckDBStore:
             raise StoreError(f"cannot open store {self.path}: {err}{hint}") from err
         self._lock = threading.RLock()
         self._depth = 0
+        #: Bumped on every write of parks or derived data, so caches of results can tell
+        #: they are stale (the API caches dashboard aggregates per generation).
+        self.generation = 0
         if not read_only:
             self.con.execute(_SCHEMA)
 
@@ -169,6 +180,7 @@ class DuckDBStore:
             for v in park.virtual_meters
         ]
         model = park.source_text
+        self.generation += 1
         with self.transaction():
             self.con.execute("DELETE FROM parks WHERE park_id = ?", [park.park_id])
             self.con.execute(
@@ -192,8 +204,10 @@ class DuckDBStore:
         from zeropark.model import parse_park
 
         with self._lock:
-            row = self.con.execute("SELECT model_toml, name FROM parks WHERE park_id = ?",
-                                   [park_id]).fetchone()
+            # fetchall, not fetchone: an unfinished result blocks the shared connection
+            rows = self.con.execute("SELECT model_toml, name FROM parks WHERE park_id = ?",
+                                    [park_id]).fetchall()
+        row = rows[0] if rows else None
         if row is None:
             raise StoreError(f"no park {park_id!r} in store {self.path}")
         return parse_park(row[0], source=f"{self.path}#{park_id}")
@@ -327,6 +341,7 @@ class DuckDBStore:
             columns=["park_id", "meter_id", "code", "severity", "message", "start_ts",
                      "end_ts", "data_json"],
         )
+        self.generation += 1
         with self._lock, self.transaction():
             for table in ("intervals", "rollups", "quality_issues"):
                 self.con.execute(f"DELETE FROM {table} WHERE park_id = ? AND meter_id = ?",
@@ -420,6 +435,71 @@ class DuckDBStore:
             "SELECT record_id, record_json, imported_from FROM activity_records "
             "WHERE park_id = ? AND enterprise_id = ? AND period_start >= ? AND period_end <= ? "
             "ORDER BY period_start, record_id", [park_id, enterprise_id, start, end])
+
+    # -- live ingest ------------------------------------------------------------------
+    def insert_dead_letters(self, park_id: str, frame: pd.DataFrame) -> None:
+        """Append messages that could not be ingested.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Columns ``received_at`` (tz-aware UTC), ``source`` (topic or host),
+            ``payload`` (bytes, as received) and ``reason``.
+        """
+        self._append(park_id, "dead_letters", frame, "received_at, source, payload, reason")
+
+    def insert_stream_events(self, park_id: str, frame: pd.DataFrame) -> None:
+        """Append stream events (availability, Sparkplug seq gaps, rebirths).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Columns ``received_at`` (tz-aware UTC), ``source``, ``event``, ``data_json``.
+        """
+        self._append(park_id, "stream_events", frame, "received_at, source, event, data_json")
+
+    def _append(self, park_id: str, table: str, frame: pd.DataFrame, cols: str) -> None:
+        if frame.empty:
+            return
+        rows = frame.assign(park_id=park_id, received_at=_naive_utc(frame["received_at"]))
+        with self._lock, self.transaction():
+            self.con.register("append_frame", rows)
+            try:
+                self.con.execute(f"INSERT INTO {table} (park_id, {cols}) "
+                                 f"SELECT park_id, {cols} FROM append_frame")
+            finally:
+                self.con.unregister("append_frame")
+
+    def dead_letters(self, park_id: str) -> pd.DataFrame:
+        """Dead letters of the park in arrival order."""
+        return self.query("SELECT received_at, source, payload, reason FROM dead_letters "
+                          "WHERE park_id = ? ORDER BY received_at", [park_id])
+
+    def stream_events(self, park_id: str) -> pd.DataFrame:
+        """Stream events of the park in arrival order."""
+        return self.query("SELECT received_at, source, event, data_json FROM stream_events "
+                          "WHERE park_id = ? ORDER BY received_at", [park_id])
+
+    def mark_pending(self, park_id: str, meter_ids: Sequence[str]) -> None:
+        """Remember meters whose readings changed but are not re-derived yet."""
+        if not meter_ids:
+            return
+        with self._lock:
+            self.con.execute("INSERT OR IGNORE INTO derive_pending SELECT ?, unnest(?)",
+                             [park_id, list(meter_ids)])
+
+    def pending_meters(self, park_id: str) -> list[str]:
+        """Meters marked by :meth:`mark_pending` and not cleared."""
+        with self._lock:
+            rows = self.con.execute("SELECT meter_id FROM derive_pending WHERE park_id = ? "
+                                    "ORDER BY 1", [park_id]).fetchall()
+        return [r[0] for r in rows]
+
+    def clear_pending(self, park_id: str, meter_ids: Sequence[str]) -> None:
+        """Forget pending meters (after they were re-derived)."""
+        with self._lock:
+            self.con.execute("DELETE FROM derive_pending WHERE park_id = ? AND "
+                             "list_contains(?, meter_id)", [park_id, list(meter_ids)])
 
     def quality_issues(self, park_id: str) -> pd.DataFrame:
         """All data-quality findings of the park."""

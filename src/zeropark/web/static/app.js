@@ -5,9 +5,11 @@
  * structure tooltip, which keeps kWh. Estimated (gap-filled) energy is always
  * drawn apart from measured energy.
  *
- * For browser tests: each panel carries data-panel="structure|daily|co2|top" and
- * gets data-ready="true" once its chart is drawn (data-error="true" if its data
- * failed); window.zeropark = {charts, lang, setLang}.
+ * For browser tests: each panel carries data-panel="structure|daily|co2|top|flow|trend|
+ * ranking|alarms|contribution" and gets data-ready="true" once drawn (data-error="true" if
+ * its data failed); KPI numbers carry data-value (the API's raw value);
+ * window.zeropark = {charts, lang, setLang, refresh, data}. The page signs in first
+ * (auth.js), refreshes its data every REFRESH_MS and drills down by hash (drill.js).
  */
 (function () {
   "use strict";
@@ -36,7 +38,11 @@
   const TEXT = "#c9d6ea";
   const TEXT_DIM = "#8193b2";
   const GRID_LINE = "rgba(120, 150, 200, 0.14)";
-  const PANELS = ["structure", "daily", "co2", "top"];
+  const PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking", "alarms", "contribution"];
+  const CHART_PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking"];
+  const REFRESH_MS = 60000;
+  const AUTH = window.zeroparkAuth;
+  const PANEL_JS = window.zeroparkPanels;
   const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   const state = {
@@ -48,6 +54,12 @@
     daily: null,
     monthly: null,
     top: null,
+    kpis: null,
+    flow: null,
+    trend: null,
+    ranking: null,
+    alarms: null,
+    contribution: null,
     errors: [],
   };
   const charts = {};
@@ -172,9 +184,13 @@
     const url = API_BASE + path;
     let response;
     try {
-      response = await fetch(url, { headers: { Accept: "application/json" } });
+      response = await fetch(url, { headers: { Accept: "application/json", ...AUTH.header() } });
     } catch (err) {
       throw new ApiError({ key: "error_network", params: { url, message: err.message } });
+    }
+    if (response.status === 401) {
+      AUTH.require(start);
+      throw new ApiError({ text: `${t("login_title")} (HTTP 401, ${url})` });
     }
     if (!response.ok) {
       let problem = null;
@@ -633,10 +649,27 @@
     renderYears(s.years || [s.year]);
   }
 
+  function setKpiValue(name, raw) {
+    const num = document.querySelector(`[data-kpi="${name}"] .num`);
+    num.dataset.value = raw === null || raw === undefined ? "" : String(raw);
+  }
+
   function renderKpis() {
     const s = state.summary;
+    const k = state.kpis;
     if (!s) return;
     const totals = s.totals || {};
+    if (k) {
+      const time = k.load_interval_start ? k.load_interval_start.slice(0, 16).replace("T", " ") : "—";
+      setKpi("load", fmt(k.load_kw, 0), t("unit_kw"), t("kpi_load_sub", { time }));
+      setKpiValue("load", k.load_kw);
+      setKpi("today", fmt(toMwh(k.today_kwh), 1), t("unit_mwh"), t("kpi_today_sub", { day: k.today }));
+      setKpiValue("today", k.today_kwh);
+      setKpi("pv", k.has_pv ? fmt(toMwh(k.pv_generation_kwh), 1) : "—", k.has_pv ? t("unit_mwh") : "", k.has_pv ? t("kpi_pv_export", { value: fmt(toMwh(k.pv_export_kwh), 1) }) : t("kpi_no_pv"));
+      setKpiValue("pv", k.pv_generation_kwh);
+      setKpi("selfuse", fmtPct(k.self_consumption_rate), "", k.has_pv ? "" : t("kpi_no_pv"));
+      setKpiValue("selfuse", k.self_consumption_rate);
+    }
     const estimatedKwh = sum((s.media || []).map((m) => m.estimated_kwh));
     setKpi(
       "energy",
@@ -644,30 +677,27 @@
       t("unit_mwh"),
       t("kpi_estimated_share", { pct: fmtPct(totals.energy_kwh ? estimatedKwh / totals.energy_kwh : null, 2) }),
     );
+    setKpiValue("energy", totals.energy_kwh);
     setKpi(
       "tce",
       fmt(totals.tce, 0),
       t("unit_tce"),
       s.tce_method ? t("kpi_tce_method", { method: t(`tce_method_${s.tce_method}`) }) : "",
     );
+    setKpiValue("tce", totals.tce);
     setKpi(
       "co2",
       fmt(totals.co2e_t, 0),
       t("unit_tco2"),
       totals.tce ? t("kpi_co2_intensity", { value: fmt(totals.co2e_t / totals.tce, 2) }) : "",
     );
-    setKpi("buildings", fmt(s.n_buildings), "", "");
-    setKpi(
-      "meters",
-      fmt(s.n_meters),
-      "",
-      s.n_buildings ? t("kpi_meters_per_building", { value: fmt(s.n_meters / s.n_buildings, 1) }) : "",
-    );
+    setKpiValue("co2", totals.co2e_t);
     const quality = s.quality || {};
-    const codes = Object.keys(quality).filter((k) => Number(quality[k]) > 0);
-    const detail = codes.map((k) => `${I18N.qualityName(state.lang, k)} ${fmt(quality[k])}`).join(" · ");
-    const short = codes.map((k) => `${I18N.qualityName(state.lang, k, true)} ${fmt(quality[k])}`).join(" · ");
+    const codes = Object.keys(quality).filter((k2) => Number(quality[k2]) > 0);
+    const detail = codes.map((c) => `${I18N.qualityName(state.lang, c)} ${fmt(quality[c])}`).join(" · ");
+    const short = codes.map((c) => `${I18N.qualityName(state.lang, c, true)} ${fmt(quality[c])}`).join(" · ");
     setKpi("quality", fmt(sum(Object.values(quality))), "", short || t("quality_none"), detail);
+    setKpiValue("quality", sum(Object.values(quality)));
     document.querySelector('[data-kpi="quality"]').classList.toggle("is-warn", codes.length > 0);
   }
 
@@ -705,6 +735,29 @@
       renderFactors(state.monthly ? state.monthly.factors : state.summary && state.summary.factors);
     }
     if (name === "top") drawPanel("top", state.top, drawTop);
+    if (name === "flow") drawPanel("flow", state.flow, (c, d) => PANEL_JS.flow(c, d, ctx()));
+    if (name === "trend") drawPanel("trend", state.trend, (c, d) => PANEL_JS.trend(c, d, ctx()));
+    if (name === "ranking") drawPanel("ranking", state.ranking, (c, d) => PANEL_JS.ranking(c, d, ctx()));
+    if (name === "alarms" && state.alarms) {
+      PANEL_JS.alarms(document.getElementById("alarm-list"), state.alarms, ctx());
+      setPanelState("alarms", "ready");
+    }
+    if (name === "contribution" && state.contribution) {
+      PANEL_JS.contribution(document.getElementById("contribution"), state.contribution, ctx());
+      setPanelState("contribution", "ready");
+    }
+  }
+
+  /** Helpers handed to panels.js and drill.js. */
+  function ctx() {
+    return {
+      t, fmt, fmtPct, mediumName, mediumColor, baseOption, valueAxis, toMwh, escapeHtml, monthLabel,
+      qualityName: (code) => I18N.qualityName(state.lang, code),
+      getJson,
+      parkId: () => state.parkId,
+      chart: (name) => chartFor(name),
+      addError: (err) => addError(errorEntry(err)),
+    };
   }
 
   // ---------------------------------------------------------------- data flow
@@ -736,6 +789,7 @@
   async function loadYear() {
     for (const name of PANELS) setPanelState(name, "loading");
     state.summary = state.daily = state.monthly = state.top = null;
+    state.kpis = state.flow = state.trend = state.ranking = state.alarms = state.contribution = null;
     try {
       const params = state.year ? { year: state.year } : {};
       let summary = await getJson(parkPath("/summary", params));
@@ -758,7 +812,22 @@
       loadPanel("daily", "daily", parkPath("/daily", year)),
       loadPanel("co2", "monthly", parkPath("/monthly-co2", year)),
       loadPanel("top", "top", parkPath("/top-buildings", { ...year, limit: TOP_LIMIT })),
+      loadKpis(year),
+      loadPanel("flow", "flow", parkPath("/flow", year)),
+      loadPanel("trend", "trend", parkPath("/carbon-trend", year)),
+      loadPanel("ranking", "ranking", parkPath("/enterprise-ranking", year)),
+      loadPanel("alarms", "alarms", parkPath("/alarms", { limit: 12, lang: state.lang })),
+      loadPanel("contribution", "contribution", parkPath("/contribution", year)),
     ]);
+  }
+
+  async function loadKpis(year) {
+    try {
+      state.kpis = await getJson(parkPath("/kpis", year));
+      renderKpis();
+    } catch (err) {
+      addError(errorEntry(err));
+    }
   }
 
   /** After a failed year, ask for the default summary only to list the years that do have data. */
@@ -773,6 +842,12 @@
 
   async function start() {
     applyStaticText();
+    if (!AUTH.token()) {
+      AUTH.require(start);
+      return;
+    }
+    AUTH.hide();
+    document.getElementById("sign-out").hidden = false;
     if (!window.echarts) {
       addError({ key: "error_echarts" });
       for (const name of PANELS) setPanelState(name, "error");
@@ -798,6 +873,16 @@
     const title = document.getElementById("park-name");
     title.removeAttribute("data-i18n");
     title.textContent = park ? park.name : state.parkId;
+    if (!(await window.zeroparkDrill.route(ctx()))) await loadYear();
+    started = true;
+  }
+
+  let started = false;
+
+  /** Re-fetch the data of the page on view (auto-refresh and window.zeropark.refresh). */
+  async function refresh() {
+    if (!started || !AUTH.token()) return;
+    if (await window.zeroparkDrill.route(ctx())) return;
     await loadYear();
   }
 
@@ -806,6 +891,7 @@
     state.lang = lang;
     I18N.saveLang(lang);
     renderAll();
+    if (started && !document.getElementById("drill-view").hidden) window.zeroparkDrill.route(ctx());
   }
 
   function onYearChange(event) {
@@ -819,6 +905,21 @@
   }
 
   document.getElementById("lang-toggle").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
+  document.getElementById("sign-out").addEventListener("click", () => {
+    started = false;
+    AUTH.signOut();
+  });
+  window.addEventListener("hashchange", async () => {
+    if (!started) return;
+    if (!(await window.zeroparkDrill.route(ctx())) && !state.summary) await loadYear();
+    else for (const c of Object.values(charts)) c.resize();
+  });
+  document.getElementById("drill-period").addEventListener("change", () => window.zeroparkDrill.route(ctx()));
+  document.getElementById("drill-date").addEventListener("change", (e) => {
+    e.target.dataset.chosen = e.target.value;
+    window.zeroparkDrill.route(ctx());
+  });
+  window.setInterval(refresh, REFRESH_MS);
   document.getElementById("year-select").addEventListener("change", onYearChange);
   document.getElementById("error-dismiss").addEventListener("click", () => {
     state.errors = [];
@@ -831,7 +932,7 @@
         if (charts[name]) charts[name].resize();
       }
     });
-    for (const name of PANELS) observer.observe(document.getElementById(`chart-${name}`));
+    for (const name of [...CHART_PANELS, "drill"]) observer.observe(document.getElementById(`chart-${name}`));
   }
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
 
@@ -841,6 +942,10 @@
       return state.lang;
     },
     setLang,
+    refresh,
+    get data() {
+      return { summary: state.summary, kpis: state.kpis, flow: state.flow, trend: state.trend, ranking: state.ranking, alarms: state.alarms, contribution: state.contribution };
+    },
   };
 
   start();
