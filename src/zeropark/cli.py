@@ -581,6 +581,10 @@ from zeropark.cli_cbam import cbam_app  # noqa: E402
 
 app.add_typer(cbam_app, name="cbam")
 
+from zeropark.cli_conformance import conformance_app  # noqa: E402
+
+app.add_typer(conformance_app, name="conformance")
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()
