@@ -180,9 +180,17 @@ def quality(
     park: ParkOpt,
     store: StoreOpt = None,
     lang: Annotated[Lang, typer.Option(help="Label language.")] = Lang.EN,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int, typer.Option(min=0, help="Latest dead letters and stream events "
+                                       "to list (all with --json).")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: {issues, dead_letters, "
+                                          "stream_events}.")] = False,
 ) -> None:
-    """List data-quality findings per meter (stable codes, see docs/counters.md)."""
+    """List data-quality findings per meter, dead letters and stream events of live ingest.
+
+    Findings have stable codes (docs/counters.md); dead letters are messages the live
+    ingest could not use and stream events its online/offline and Sparkplug sequence
+    events (docs/ingest-live.md). Times are UTC.
+    """
     from zeropark.locales import issue_label
     from zeropark.model import read_park
     from zeropark.store import open_store
@@ -191,10 +199,20 @@ def quality(
         model = read_park(park)
         with open_store(store, read_only=True) as db:
             issues = db.quality_issues(model.park_id)
+            dead = db.dead_letters(model.park_id)
+            events = db.stream_events(model.park_id)
     except ParkError as err:
         raise _fail(err) from err
+    dead_rows = [{"received_at": str(r.received_at), "source": str(r.source),
+                  "reason": str(r.reason), "payload": _payload_text(r.payload)}
+                 for r in dead.itertuples()]
+    event_rows = [{"received_at": str(r.received_at), "source": str(r.source),
+                   "event": str(r.event), "data": _event_data(r.data_json)}
+                  for r in events.itertuples()]
     if as_json:
-        sys.stdout.write(issues.to_json(orient="records", force_ascii=False) + "\n")
+        doc = {"issues": json.loads(issues.to_json(orient="records", force_ascii=False)),
+               "dead_letters": dead_rows, "stream_events": event_rows}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
         return
     counts = issues.groupby(["meter_id", "code"]).size().reset_index(name="n")
     table = Table(title=f"Data-quality findings: {model.name}")
@@ -205,6 +223,43 @@ def quality(
         table.add_row(str(row.meter_id), str(row.code), issue_label(str(row.code), lang.value),
                       str(row.n), str(first["message"].iloc[0]))
     console.print(table)
+    for title, rows, cols in (("Dead letters", dead_rows, ("received_at", "source", "reason",
+                                                           "payload")),
+                              ("Stream events", event_rows, ("received_at", "source", "event",
+                                                             "data"))):
+        shown = rows[-limit:] if limit else []
+        listing = Table(title=f"{title}: {len(rows)} (latest {len(shown)}, UTC)")
+        for col in cols:
+            listing.add_column(col)
+        for entry in reversed(shown):
+            listing.add_row(*(_clip(entry[c]) for c in cols))
+        console.print(listing)
+
+
+def _payload_text(payload: Any) -> str | None:
+    """A dead letter's payload as text: UTF-8 if it is, else ``0x`` + hex."""
+    if payload is None:
+        return None
+    raw = bytes(payload)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "0x" + raw.hex()
+
+
+def _event_data(text: Any) -> Any:
+    """A stream event's ``data_json`` parsed (None when empty, the text if not JSON)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _clip(value: Any, width: int = 60) -> str:
+    text = "" if value is None else (value if isinstance(value, str) else json.dumps(value))
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _summary(park_path: Path | None, store: Path | None, year: int, tce_method: str | None,
@@ -581,9 +636,22 @@ from zeropark.cli_cbam import cbam_app  # noqa: E402
 
 app.add_typer(cbam_app, name="cbam")
 
+from zeropark.cli_forecast import forecast_app  # noqa: E402
+
+app.add_typer(forecast_app, name="forecast")
+
+from zeropark.cli_pcf import pcf_app  # noqa: E402
+
+app.add_typer(pcf_app, name="pcf")
+
 from zeropark.cli_conformance import conformance_app  # noqa: E402
 
 app.add_typer(conformance_app, name="conformance")
+
+from zeropark.cli_scale import db_app, lake_app  # noqa: E402
+
+app.add_typer(db_app, name="db")
+app.add_typer(lake_app, name="lake")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,6 +70,33 @@ class IssueCode(StrEnum):
     CBAM_EXCLUDED_GAS = "cbam_excluded_gas"
     #: CBAM: estimates exceed the allowed share of a complex good's SEE.
     CBAM_ESTIMATE_SHARE_HIGH = "cbam_estimate_share_high"
+    #: PCF: emissions found in life-cycle stages outside the study's system boundary.
+    PCF_BOUNDARY_MISMATCH = "pcf_boundary_mismatch"
+    #: PCF: product inputs of background processes in the supply chain have no provider (cut off).
+    PCF_UNLINKED_INPUTS = "pcf_unlinked_inputs"
+    #: PCF: background data represent another geography or period than the study (proxy data).
+    PCF_PROXY_DATA = "pcf_proxy_data"
+    #: PCF: a breakdown does not add up to the CFP.
+    PCF_BREAKDOWN_MISMATCH = "pcf_breakdown_mismatch"
+    #: PCF: no exchange in the product system carries uncertainty; the range is zero-width.
+    PCF_NO_UNCERTAINTY = "pcf_no_uncertainty"
+    #: PCF: an exchange's distribution is inconsistent (e.g. triangular mode outside its
+    #: range); the exchange was kept at its value in the Monte Carlo run.
+    PCF_INVALID_UNCERTAINTY = "pcf_invalid_uncertainty"
+    #: Battery CFP: emissions of the use stage left out of the declaration.
+    BATTERY_USE_STAGE_EXCLUDED = "battery_use_stage_excluded"
+    #: Alarm: a meter repeats exactly the same non-zero value for too long (stuck register).
+    STUCK_VALUE = "stuck_value"
+    #: Alarm: the night-time base load rose persistently above its reference level.
+    BASE_LOAD_CREEP = "base_load_creep"
+    #: Alarm: measured load outside the forecast's prediction interval for too long.
+    FORECAST_RESIDUAL = "forecast_residual"
+    #: Alarm: PV output below the expected output (performance ratio below the threshold).
+    PV_UNDERPERFORMANCE = "pv_underperformance"
+    #: M&V: too little or too patchy baseline data for a Guideline 14 baseline.
+    MV_INSUFFICIENT_DATA = "mv_insufficient_data"
+    #: M&V: the baseline model misses the ASHRAE Guideline 14 CV(RMSE)/NMBE bounds.
+    MV_BASELINE_UNCALIBRATED = "mv_baseline_uncalibrated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,14 +65,14 @@ resolution = "1h"
 
 
 @pytest.fixture()
-def loaded(tmp_path: Path):
+def loaded(tmp_path: Path, make_store):
     (tmp_path / "park.toml").write_text(PARK, encoding="utf-8")
     park = read_park(tmp_path / "park.toml")
     csv = tmp_path / "r.csv"
     csv.write_text("timestamp,grid,feed,pv,gas,chw\n"
                    "2024-01-01 00:00,10,2,5,1,100\n"
                    "2024-01-01 01:00,10,2,5,1,100\n", encoding="utf-8")
-    store = DuckDBStore(tmp_path / "s.duckdb")
+    store = make_store("s")
     ingest_file(store, park, csv)
     yield store, park
     store.close()

@@ -20,7 +20,6 @@ from zeropark.accounting.ledger import enterprise_records, import_activity
 from zeropark.cli import app
 from zeropark.errors import InputError
 from zeropark.model import parse_park
-from zeropark.store import DuckDBStore
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "activity_ent_a_2025.csv"
 PARK = """
@@ -196,9 +195,9 @@ def test_earlier_year_is_never_replaced_by_a_later_one():
 
 
 @pytest.fixture()
-def store_and_park(tmp_path):
+def store_and_park(make_store):
     park = parse_park(PARK, source="park.toml")
-    store = DuckDBStore(tmp_path / "s.duckdb")
+    store = make_store("s")
     store.save_park(park)
     yield store, park
     store.close()
@@ -251,12 +250,13 @@ def test_metered_electricity_joins_the_ledger(store_and_park, tmp_path):
 def test_cli_inventory_json(store_and_park, tmp_path):
     store, park = store_and_park
     import_activity(store, park, FIXTURE)
+    locator = store.locator
     store.close()
     park_file = tmp_path / "park.toml"
     park_file.write_text(PARK, encoding="utf-8")
     result = CliRunner().invoke(app, ["inventory", "ent-a", "--park", str(park_file),
                                       "--year", "2025", "--store",
-                                      str(tmp_path / "s.duckdb")])
+                                      locator])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["ghg_protocol"]["scope2_market_co2e_t"] == pytest.approx(542.68, rel=1e-12)

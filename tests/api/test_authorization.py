@@ -1,12 +1,13 @@
 """Authorization over every route of the OpenAPI spec.
 
 Park "two" has enterprises ``ent-alpha`` and ``ent-beta`` (one building and one meter
-each, distinctive ids). For every operation in ``/openapi.json``, with path parameters
-filled with *ent-beta's* ids, the test proves:
+each, distinctive ids; ent-beta also has a CBAM installation kept in the store). For
+every operation in ``/openapi.json``, with path parameters filled with *ent-beta's* ids,
+the test proves:
 
 * anonymous callers get 401 (except sign-in);
 * an enterprise user of ent-alpha never receives ent-beta's data: 403 on every
-  enterprise/meter route and on park-wide aggregates, and filtered listings that never
+  enterprise/meter/building route and on park-wide aggregates, and filtered listings that never
   mention an ent-beta id;
 * a verifier of ent-alpha likewise, and can write nothing; once expired, it is refused
   (401) everywhere, even with a token issued before the expiry;
@@ -25,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from zeropark.api.main import create_app
 from zeropark.auth import add_token
+from zeropark.cbam.stored import save_installation
 from zeropark.ingest.load import ingest_file
 from zeropark.model import parse_park
 from zeropark.store.duckdb import DuckDBStore
@@ -72,10 +74,51 @@ unit = "kWh"
 kind = "total"
 building = "bld-beta"
 """
-BETA_IDS = ("ent-beta", "bld-beta", "mtr-beta", "Beta Co", "Beta hall")
+#: ent-beta's CBAM installation (kept in the store; emissions from its meter records).
+INSTALLATION = """\
+[installation]
+installation_id = "inst-beta"
+name = "Beta plant"
+enterprise_id = "ent-beta"
+country = "CN"
+city = "Changzhou"
+
+[operator]
+operator_id = "CN-BETA"
+name = "Beta Co"
+country = "CN"
+city = "Changzhou"
+
+[reporting]
+period_start = 2024-01-01
+period_end = 2025-01-01
+grid_region = "CN-East"
+grid_data_year = 2023
+
+[[purchased_precursors]]
+precursor_id = "wire"
+cn_code = "7217 10 10"
+country = "CN"
+
+[[processes]]
+process_id = "bolts"
+cn_codes = ["7318 15 88"]
+activity_level_t = 100.0
+sources = ["meter:mtr-beta:*"]
+precursors = [{ precursor = "wire", mass_t = 105.0 }]
+"""
+BETA_IDS = ("ent-beta", "bld-beta", "mtr-beta", "Beta Co", "Beta hall", "inst-beta")
 CSV = "meter_id,timestamp,value\nmtr-alpha,2024-03-01 00:00,5\nmtr-beta,2024-03-01 00:00,7\n"
-VALUES = {"park_id": "two", "enterprise_id": "ent-beta", "meter_id": "mtr-beta"}
-QUERY = {"start": "2024-01-01", "end": "2024-02-01", "year": "2024"}
+VALUES = {"park_id": "two", "enterprise_id": "ent-beta", "meter_id": "mtr-beta",
+          "building_id": "bld-beta", "installation_id": "inst-beta", "cn_code": "73181588"}
+QUERY = {"start": "2024-01-01", "end": "2024-02-01", "year": "2024", "q": "7318",
+         "cn_code": "73181588", "mass_t": "10", "price_eur_per_t": "80"}
+#: Required query values that differ by operation (CBAM costs: years of import ≥ 2026).
+QUERY_FOR = {"/api/v1/cbam/cost": {"year": "2026"},
+             "/api/v1/parks/{park_id}/enterprises/{enterprise_id}/cbam/installations/"
+             "{installation_id}/cost": {"year": "2026"}}
+#: Path parameters that scope a route to one enterprise (403 for the other's users).
+SCOPED = ("{enterprise_id}", "{meter_id}", "{building_id}")
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +133,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     path = folder / "s.duckdb"
     with DuckDBStore(path) as store:
         ingest_file(store, park, csv)
+        save_installation(store, park, "ent-beta", INSTALLATION, uploaded_by="test")
     app = create_app(path)
     with TestClient(app) as client:
         yield {"client": client, "app": app}
@@ -108,7 +152,8 @@ def operations(client: TestClient) -> list[tuple[str, str, str, dict[str, str]]]
                 if param["in"] == "path":
                     url = url.replace("{" + param["name"] + "}", VALUES[param["name"]])
                 elif param.get("required"):
-                    query[param["name"]] = QUERY[param["name"]]
+                    query[param["name"]] = {**QUERY, **QUERY_FOR.get(template, {})}[
+                        param["name"]]
             out.append((method.upper(), template, url, query))
     return out
 
@@ -148,7 +193,7 @@ def test_enterprise_scoped_users_never_see_another_enterprise(setup, sign_in, ro
         response = call(client, method, url, query, headers)
         if template == "/api/v1/auth/token":
             assert response.status_code == 401  # wrong password sent by call()
-        elif "{enterprise_id}" in template or "{meter_id}" in template:
+        elif any(p in template for p in SCOPED):
             assert response.status_code == 403, (role, template, response.text)
         elif method != "GET":
             assert response.status_code == 403, (role, template, response.text)

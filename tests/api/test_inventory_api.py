@@ -52,3 +52,49 @@ def test_inventory_endpoint_errors(client):
     r = client.get("/api/v1/parks/cz/enterprises/ent-a/inventory",
                    params={"year": 2025, "region": "CN-XX"})
     assert r.status_code == 422 and "record 'elec-2025'" in r.json()["detail"]
+
+
+def _local_report(client, fmt, tmp_path):
+    """The report written by write_inventory for the inventory the route computes."""
+    from datetime import date
+
+    from zeropark.accounting.inventory import compute_inventory
+    from zeropark.accounting.ledger import enterprise_records
+    from zeropark.reports.inventory import write_inventory
+
+    store = client.app.state.store
+    park = store.load_park("cz")
+    records = enterprise_records(store, park, "ent-a", start=date(2025, 1, 1),
+                                 end=date(2026, 1, 1))
+    inv = compute_inventory(records, enterprise_id="ent-a", period="2025", region="CN-East",
+                            data_year=2025, gwp_set="AR5")
+    return write_inventory(inv, tmp_path / f"local.{fmt}", fmt=fmt)
+
+
+def test_inventory_downloads(client, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    url = "/api/v1/parks/cz/enterprises/ent-a/inventory"
+    expected_types = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml"
+                              ".sheet", "pdf": "application/pdf",
+                      "html": "text/html; charset=utf-8"}
+    for fmt, media in expected_types.items():
+        r = client.get(url, params={"year": 2025, "format": fmt})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == media
+        assert f'filename="inventory-ent-a-2025.{fmt}"' in r.headers["content-disposition"]
+        local = _local_report(client, fmt, tmp_path)
+        if fmt == "html":
+            assert r.text == local.read_text(encoding="utf-8")
+        elif fmt == "xlsx":
+            got, want = load_workbook(io.BytesIO(r.content)), load_workbook(local)
+            assert got.sheetnames == want.sheetnames
+            for name in want.sheetnames:
+                assert [[c.value for c in row] for row in got[name].iter_rows()] == [
+                    [c.value for c in row] for row in want[name].iter_rows()], name
+        else:
+            assert r.content.startswith(b"%PDF-") and len(r.content) > 1000
+    assert client.get(url, params={"year": 2025, "format": "docx"}).status_code == 422
+    assert client.get(url, params={"year": 2025}).json()["enterprise_id"] == "ent-a"

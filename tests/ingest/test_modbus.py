@@ -18,7 +18,6 @@ from zeropark.ingest.modbus import (
     run_modbus,
 )
 from zeropark.model import parse_park
-from zeropark.store import DuckDBStore
 
 PARK = """
 [park]
@@ -105,13 +104,13 @@ def test_decode_word_orders():
                 assert decode_registers(regs, type_, word_order=word, byte_order=byte) == value
 
 
-def test_sdm630_poll_with_meter_reset(simulator, tmp_path):
+def test_sdm630_poll_with_meter_reset(simulator, make_store):
     park = parse_park(PARK.format(port=simulator.port))
     rmap = load_register_map("eastron_sdm630")
     imports = [1000.0, 1000.5, 1001.5, 3.0, 4.0]  # the register was reset after the 3rd poll
     t0 = pd.Timestamp("2024-03-01", tz="UTC")
     stamps = [int((t0 + pd.Timedelta(minutes=15 * k)).value // 1_000_000) for k in range(5)]
-    with DuckDBStore(tmp_path / "s.duckdb") as store:
+    with make_store() as store:
         for k, value in enumerate(imports):
             simulator.set_float(0x0048, value)
             simulator.set_float(0x0034, 2000.0)
@@ -125,13 +124,13 @@ def test_sdm630_poll_with_meter_reset(simulator, tmp_path):
     assert power["energy"].tolist() == [0.5, 0.5, 0.5, 0.5]  # 2 kW for 15 min
 
 
-def test_failed_read_is_a_dead_letter(simulator, tmp_path):
+def test_failed_read_is_a_dead_letter(simulator, make_store):
     text = PARK.format(port=simulator.port).replace("modbus_unit_id = 1\nmodbus_point = "
                                                     "\"total_power\"",
                                                     "modbus_unit_id = 7\nmodbus_point = "
                                                     "\"total_power\"")
     park = parse_park(text)
-    with DuckDBStore(tmp_path / "s.duckdb") as store:
+    with make_store() as store:
         stats = run_modbus(store, park, host=f"127.0.0.1:{simulator.port}",
                            register_map=load_register_map("eastron_sdm630"), polls=1,
                            ts_ms=[0])

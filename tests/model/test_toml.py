@@ -335,6 +335,7 @@ def test_error_fields(tmp_path: Path) -> None:
 ALLOWED_METER_KEYS = (
     "building, calorific_basis, category, direction, enterprise, id, kind, medium, "
     "modbus_host, modbus_point, modbus_unit_id, mqtt_format, mqtt_metric, mqtt_topic, name, "
+    "pv_azimuth_deg, pv_inverter_kw, pv_kwp, pv_loss_pct, pv_tilt_deg, "
     "quantity, rated_power_kw, register_max, resolution, subitem, submeter_of, unit, zero_policy"
 )
 

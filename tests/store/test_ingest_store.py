@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -60,11 +60,7 @@ def _park(tz: str = "Asia/Shanghai") -> Park:
     return parse_park(PARK.format(tz=tz), source="park.toml")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[DuckDBStore]:
-    db = DuckDBStore(tmp_path / "store.duckdb")
-    yield db
-    db.close()
+# `store` (conftest): a fresh store on DuckDB and on PostgreSQL (marker `postgres`).
 
 
 def _write(path: Path, rows: list[tuple[str, str, float]]) -> Path:
@@ -343,12 +339,12 @@ def test_failing_file_rolls_back_the_whole_batch(tmp_path: Path, store: DuckDBSt
 # -- the park in the store --------------------------------------------------------------------
 
 
-def test_load_park_round_trip(tmp_path: Path) -> None:
+def test_load_park_round_trip(make_store: Callable[..., DuckDBStore]) -> None:
     park = _park()
-    path = tmp_path / "store.duckdb"
-    with DuckDBStore(path) as db:
+    with make_store("round_trip") as db:
         db.save_park(park)
-    with DuckDBStore(path) as db:
+    with make_store("round_trip") as db:
+        path = db.path
         assert db.park_ids() == ["p"]
         loaded = db.load_park("p")
         meters = db.query("SELECT meter_id, medium, canonical_unit, kind, is_virtual "

@@ -138,7 +138,8 @@ def interval_accounts(store: DuckDBStore, park: Park, meters: tuple[Meter, ...],
          "sign": signed_kwh_per_unit(m),
          "kgce_per_kwh": _kgce(m, options), "co2_t_per_kwh": _co2_per_kwh(m, options)}
         for m in meters
-    ])
+    ], columns=["meter_id", "medium", "building_id", "enterprise_id", "sign", "kgce_per_kwh",
+                "co2_t_per_kwh"])  # columns named: a park without meters has no rows
     frame = frame.merge(info, on="meter_id", how="left")
     energy = frame["energy"].fillna(0.0) * frame["sign"]
     estimated = frame["estimated"].astype(bool)

@@ -11,6 +11,8 @@ dependency           who passes                                             else
 ``AdminParkDep``     park-admin: park-wide aggregates                       403
 ``EnterpriseDep``    park-admin, or a user/verifier of that enterprise      403 / 404
 ``MeterDep``         park-admin, or a user/verifier of the meter's company  403 / 404
+``BuildingDep``      park-admin, or a user/verifier of the building's       403 / 404
+                     enterprise (park-level buildings: park-admin only)
 ``IngestParkDep``    park-admin, or a gateway token of the park             403
 ===================  =====================================================  ===========
 
@@ -185,6 +187,28 @@ def get_meter(meter_id: str, park: ParkDep, principal: UserDep) -> MeterScope:
 MeterDep = Annotated[MeterScope, Depends(get_meter)]
 
 
+@dataclass(frozen=True, slots=True)
+class BuildingScope:
+    """A park and one of its buildings that the caller may read."""
+
+    park: Park
+    building_id: str
+
+
+def get_building(building_id: str, park: ParkDep, principal: UserDep) -> BuildingScope:
+    """The building in the path, if the caller may read its enterprise."""
+    building = {b.building_id: b for b in park.buildings}.get(building_id)
+    owner = building.enterprise_id if building is not None else None
+    if not principal.sees_enterprise(park.park_id, owner):
+        raise ForbiddenError(f"{principal.name} may not read building {building_id!r}")
+    if building is None:
+        raise NotFoundError(f"no building {building_id!r} in park {park.park_id!r}")
+    return BuildingScope(park, building_id)
+
+
+BuildingDep = Annotated[BuildingScope, Depends(get_building)]
+
+
 def get_ingest_park(park_id: str, request: Request, store: StoreDep,
                     principal: PrincipalDep) -> Park:
     """The park to upload readings to: park-admin or a gateway token of this park."""
@@ -198,7 +222,7 @@ IngestParkDep = Annotated[Park, Depends(get_ingest_park)]
 
 #: The access dependencies; every /api/v1 route must use one (checked by create_app).
 ACCESS_DEPENDENCIES = (require_user, require_admin, get_park, get_admin_park, get_enterprise,
-                       get_meter, get_ingest_park)
+                       get_meter, get_building, get_ingest_park)
 
 YearQuery = Annotated[int | None, Query(ge=1900, le=2200,
                                         description="Local calendar year; default the "

@@ -8,6 +8,7 @@ RFC 9457 problem details (``application/problem+json``) with ``type``,
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeropark.accounting.dashboard import monthly_co2_fast, top_buildings_fast
 from zeropark.accounting.options import options_for
@@ -33,12 +35,21 @@ from zeropark.api.deps import (
     StoreDep,
     YearQuery,
 )
+from zeropark.api.files import download, file_responses
 from zeropark.api.routes import auth as auth_routes
+from zeropark.api.routes import cbam as cbam_routes
 from zeropark.api.routes import dashboard as dashboard_routes
+from zeropark.api.routes import indicators as indicator_routes
 from zeropark.api.routes import park as park_routes
 from zeropark.api.routes.dashboard import latest_year
 from zeropark.auth import AuthError, ForbiddenError, ensure_auth_schema, resolve_secret_key
-from zeropark.errors import InputError, ParkError, StoreError, UnknownFactorError
+from zeropark.errors import (
+    DataNotFoundError,
+    InputError,
+    ParkError,
+    StoreError,
+    UnknownFactorError,
+)
 from zeropark.settings import Settings
 from zeropark.store.duckdb import open_store
 from zeropark.web import STATIC_DIR
@@ -127,10 +138,26 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
         if isinstance(exc, NotFoundError | UnknownFactorError):
             return problem(404, "Not Found", str(exc))
         if isinstance(exc, InputError):
-            return problem(422, "Invalid input", str(exc))
+            errors = getattr(exc, "errors", None)
+            return problem(422, "Invalid input", str(exc),
+                           **({"errors": errors} if errors else {}))
         if isinstance(exc, StoreError):
             return problem(503, "Store unavailable", str(exc))
+        if isinstance(exc, DataNotFoundError):
+            return problem(503, "Data unavailable", str(exc))
         return problem(400, "Bad request", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Routing errors (404 unknown path, 405 method) as problem details too."""
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response = problem(exc.status_code, title, detail)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,16 +202,26 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
                                options=options_for(park))
 
     @app.get("/api/v1/parks/{park_id}/enterprises/{enterprise_id}/inventory",
-             tags=["inventory"])
+             tags=["inventory"], response_model=None,
+             responses=file_responses("json", "xlsx", "pdf", "html"))
     def inventory(scope: EnterpriseDep, store: StoreDep,
                   year: Annotated[int, Query(ge=1900, le=2200)],
                   gwp: Annotated[str, Query(pattern="^(SAR|TAR|AR4|AR5|AR6)$")] = "AR5",
-                  region: str | None = None,
-                  meters: bool = True) -> dict[str, Any]:
-        """GHG inventory of an enterprise: MEE/NDRC, GHG Protocol and ISO 14064-1 framings."""
+                  region: Annotated[str | None, Query(max_length=64)] = None,
+                  meters: bool = True,
+                  fmt: Annotated[str, Query(alias="format", pattern="^(json|xlsx|pdf|html)$",
+                                            description="json (default), or a report "
+                                                        "download: xlsx, pdf or html.")]
+                  = "json") -> dict[str, Any] | FileResponse:
+        """GHG inventory of an enterprise: MEE/NDRC, GHG Protocol and ISO 14064-1 framings.
+
+        ``format=xlsx|pdf|html`` downloads the inventory report
+        (``zeropark.reports.inventory.write_inventory``) instead of the JSON document.
+        """
         from zeropark.accounting.framings import inventory_document
         from zeropark.accounting.inventory import compute_inventory
         from zeropark.accounting.ledger import enterprise_records
+        from zeropark.reports.inventory import write_inventory
 
         park, enterprise_id = scope.park, scope.enterprise_id
         records = enterprise_records(store, park, enterprise_id, start=date(year, 1, 1),
@@ -192,11 +229,17 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
         inv = compute_inventory(records, enterprise_id=enterprise_id, period=str(year),
                                 region=region or str(park.settings.get("grid_region", "CN")),
                                 data_year=year, gwp_set=gwp)
+        if fmt != "json":
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in enterprise_id)
+            return download(lambda path: write_inventory(inv, path, fmt=fmt),
+                            f"inventory-{name}-{year}.{fmt}", fmt)
         return inventory_document(inv)
 
     app.include_router(auth_routes.router)
     app.include_router(park_routes.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(indicator_routes.router)
+    app.include_router(cbam_routes.router)
 
     @app.get("/vendor/echarts.min.js", include_in_schema=False)
     def echarts() -> FileResponse:

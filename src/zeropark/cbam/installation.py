@@ -231,13 +231,51 @@ def read_installation(path: str | Path) -> Installation:
         a period that ends before it starts.
     """
     path = Path(path)
-    where_file = str(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as err:
-        raise InputError("file not found", path=where_file) from err
+        raise InputError("file not found", path=str(path)) from err
+    return parse_installation(text, source=str(path), base_dir=path.parent)
+
+
+def parse_installation(text: str, *, source: str = "installation.toml",
+                       base_dir: Path | None = None) -> Installation:
+    """Parse and validate the text of an installation file (TOML).
+
+    Parameters
+    ----------
+    text : str
+        The TOML text (as kept by the API's installation store).
+    source : str
+        Name used in errors and kept as ``Installation.source``.
+    base_dir : pathlib.Path, optional
+        Folder that a relative ``activity_file`` is resolved against; without it the
+        activity file is left unset (the records then come from the park store).
+
+    Returns
+    -------
+    Installation
+
+    Raises
+    ------
+    InputError
+        As :func:`read_installation`.
+    """
+    where_file = source
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"invalid TOML: {err}", path=where_file) from err
+    try:
+        return _parse(doc, where_file, base_dir)
+    except InputError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError) as err:  # wrong TOML types
+        raise InputError(f"malformed installation file ({type(err).__name__}: {err}); see "
+                         "docs/cbam.md for the tables and keys", path=where_file) from err
+
+
+def _parse(doc: dict[str, Any], where_file: str, base_dir: Path | None) -> Installation:
     inst = doc.get("installation", {})
     op = doc.get("operator", {})
     rep = doc.get("reporting", {})
@@ -339,5 +377,5 @@ def read_installation(path: str | Path) -> Installation:
         precursor_default_markup=bool(rep.get("precursor_default_markup", True)),
         economic_activity=str(inst.get("economic_activity", "")),
         latitude=str(inst.get("latitude", "")), longitude=str(inst.get("longitude", "")),
-        activity_file=(path.parent / str(activity)) if activity else None,
+        activity_file=(base_dir / str(activity)) if activity and base_dir else None,
         source=where_file, notes=tuple(str(n) for n in doc.get("notes", [])))

@@ -124,14 +124,43 @@ def read_manual_inputs(path: str | Path, park: Park) -> ManualInputs:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise InputError(f"cannot read file: {err.strerror}", path=str(path)) from err
-    if path.suffix.lower() == ".toml":
+    fmt = "toml" if path.suffix.lower() == ".toml" else "csv"
+    return parse_manual_inputs(text, park, fmt=fmt, source=str(path))
+
+
+def parse_manual_inputs(text: str, park: Park, *, fmt: str,
+                        source: str = "upload") -> ManualInputs:
+    """Validate the text of a manual-input file (as uploaded to the API).
+
+    Parameters
+    ----------
+    text : str
+        CSV (header as in the module doc) or TOML (``[[inputs]]`` tables).
+    park : Park
+    fmt : {"csv", "toml"}
+    source : str
+        Name used in errors.
+
+    Returns
+    -------
+    ManualInputs
+
+    Raises
+    ------
+    InputError
+        As :func:`read_manual_inputs`.
+    """
+    if fmt not in ("csv", "toml"):
+        raise InputError(f"unknown format {fmt!r}; use csv or toml", field="format")
+    text = text.removeprefix("\ufeff")
+    if fmt == "toml":
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as err:
-            raise InputError(f"not valid TOML: {err}", path=str(path)) from err
+            raise InputError(f"not valid TOML: {err}", path=source) from err
         entries = doc.get("inputs", [])
-        if not isinstance(entries, list):
-            raise InputError("write [[inputs]] before each entry", path=str(path),
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise InputError("write [[inputs]] before each entry", path=source,
                              location="inputs")
         rows: Iterable[tuple[str, Mapping[str, Any]]] = (
             (f"inputs[{i}]", e) for i, e in enumerate(entries))
@@ -140,10 +169,10 @@ def read_manual_inputs(path: str | Path, park: Park) -> ManualInputs:
         missing = [c for c in _COLUMNS[:6] if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"missing column(s) {', '.join(missing)}; the header must be "
-                             f"{','.join(_COLUMNS)}", path=str(path), location="row 1",
+                             f"{','.join(_COLUMNS)}", path=source, location="row 1",
                              field=missing[0])
         rows = ((f"row {i}", r) for i, r in enumerate(reader, start=2))
-    return _validate(rows, park, str(path))
+    return _validate(rows, park, source)
 
 
 def _validate(rows: Iterable[tuple[str, Mapping[str, Any]]], park: Park,

@@ -203,6 +203,56 @@ def by_stage(system: ProductSystem, supply: npt.ArrayLike,
     return frame
 
 
+def stage_supplies(system: ProductSystem, supply: npt.ArrayLike) -> dict[str, FloatArray]:
+    """Supply vector of each ISO 14067 stage (attribution rule in the module doc).
+
+    The part of **s** that :func:`by_stage` attributes to each stage, so that any
+    flow-level breakdown (fossil/biogenic, gas) can be taken per stage:
+    ``c · B · s_k`` is the ``by_stage`` score of stage *k* and the vectors sum to **s**.
+
+    Returns
+    -------
+    dict
+        Stage value (order of :class:`LifeCycleStage`, all five) → ``(n_activities,)``
+        [activity runs]; plus ``unassigned`` when demand sits on untagged activities.
+
+    Examples
+    --------
+    >>> from zeropark.lca.matrices import Activity, Exchanges, Flow
+    >>> s = ProductSystem((Activity("p", "P", stage=LifeCycleStage.PRODUCTION),
+    ...                    Activity("e", "E")), (Flow("co2", "CO2"),),
+    ...                   Exchanges.certain([0, 1, 1], [0, 0, 1], [1.0, -2.0, 1.0]),
+    ...                   Exchanges.certain([0], [1], [1.0]))
+    >>> stage_supplies(s, [1.0, 2.0])["production"].tolist()
+    [1.0, 2.0]
+    """
+    s = _s(system, supply)
+    stages = [a.stage for a in system.activities]
+    u_idx = np.flatnonzero(np.array([st is None for st in stages], dtype=bool))
+    a_mat = system.technosphere_matrix().tocsc()
+    solve = _factorise(a_mat[u_idx][:, u_idx], system, u_idx) if u_idx.size else None
+    out: dict[str, FloatArray] = {}
+    attributed = np.zeros(u_idx.size)
+    for stage in LifeCycleStage:
+        tagged = np.array([st == stage for st in stages], dtype=bool)
+        vec = np.where(tagged, s, 0.0)
+        if solve is not None and tagged.any():
+            rhs = -(a_mat[u_idx][:, np.flatnonzero(tagged)] @ s[tagged])
+            if np.any(rhs):
+                x = solve(np.asarray(rhs, dtype="float64"))
+                attributed += x
+                vec[u_idx] += x
+        out[stage.value] = vec
+    if u_idx.size:
+        demand_u = np.asarray(a_mat[u_idx] @ s, dtype="float64")
+        scale = max(float(np.abs(a_mat @ s).max(initial=0.0)), 1e-300)
+        if np.abs(demand_u).max(initial=0.0) > 1e-9 * scale:
+            rest = np.zeros(system.n_activities)
+            rest[u_idx] = s[u_idx] - attributed
+            out[UNASSIGNED] = rest
+    return out
+
+
 def _factorise(matrix: sp.csc_matrix, system: ProductSystem, idx: npt.NDArray[np.int64]
                ) -> Callable[[FloatArray], FloatArray]:
     try:

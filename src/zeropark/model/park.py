@@ -123,6 +123,14 @@ class Meter:
     modbus_host, modbus_unit_id, modbus_point : str, int, str
         Live Modbus TCP source: ``host:port``, unit (slave) id and point name of the
         register map.
+    pv_kwp, pv_inverter_kw : float or None
+        PV array (``medium = "pv"`` only): DC nameplate at STC [kWp] (default
+        ``rated_power_kw``) and inverter AC rating [kW] (default ``pv_kwp``).
+    pv_tilt_deg, pv_azimuth_deg : float or None
+        Array tilt from horizontal [degrees] and azimuth, clockwise from north
+        (180 = south) [degrees]; both needed for expected-PV models.
+    pv_loss_pct : float or None
+        System losses (soiling, wiring, mismatch…) [%], default 14 (PVWatts v5).
     """
 
     meter_id: str
@@ -148,6 +156,11 @@ class Meter:
     modbus_host: str = ""
     modbus_unit_id: int = 1
     modbus_point: str = ""
+    pv_kwp: float | None = None
+    pv_inverter_kw: float | None = None
+    pv_tilt_deg: float | None = None
+    pv_azimuth_deg: float | None = None
+    pv_loss_pct: float | None = None
 
     @property
     def canonical_unit(self) -> str:

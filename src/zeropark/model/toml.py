@@ -40,7 +40,9 @@ _METER_KEYS = {
     "enterprise", "submeter_of", "rated_power_kw", "register_max", "resolution",
     "calorific_basis", "zero_policy", "category", "subitem",
     "mqtt_topic", "mqtt_format", "mqtt_metric", "modbus_host", "modbus_unit_id", "modbus_point",
+    "pv_kwp", "pv_inverter_kw", "pv_tilt_deg", "pv_azimuth_deg", "pv_loss_pct",
 }
+_PV_KEYS = ("pv_kwp", "pv_inverter_kw", "pv_tilt_deg", "pv_azimuth_deg", "pv_loss_pct")
 _MQTT_FORMATS = ("sparkplug", "tasmota", "shelly", "json")
 _VIRTUAL_KEYS = {"id", "name", "medium", "terms", "building", "enterprise"}
 _TOP_KEYS = {"park", "settings", "enterprises", "buildings", "meters", "virtual_meters"}
@@ -401,6 +403,7 @@ def _read_meter(reader: _Reader, i: int, entry: Mapping[str, Any], enterprise_id
     if ("modbus_host" in entry) != ("modbus_point" in entry):
         raise reader.fail("modbus_host and modbus_point go together", table, i, entry,
                           "modbus_point" if "modbus_host" in entry else "modbus_host")
+    pv = _pv_keys(reader, i, entry, medium)
     submeter_of = entry.get("submeter_of")
     if submeter_of == ident:
         raise reader.fail("a meter cannot be its own submeter_of", table, i, entry,
@@ -416,8 +419,31 @@ def _read_meter(reader: _Reader, i: int, entry: Mapping[str, Any], enterprise_id
         category=str(entry.get("category", "")), subitem=str(entry.get("subitem", "")),
         mqtt_topic=entry.get("mqtt_topic", ""), mqtt_format=entry.get("mqtt_format", ""),
         mqtt_metric=entry.get("mqtt_metric", ""), modbus_host=entry.get("modbus_host", ""),
-        modbus_unit_id=unit_id, modbus_point=entry.get("modbus_point", ""),
+        modbus_unit_id=unit_id, modbus_point=entry.get("modbus_point", ""), **pv,
     )
+
+
+def _pv_keys(reader: _Reader, i: int, entry: Mapping[str, Any], medium: Medium
+             ) -> dict[str, float | None]:
+    """The optional PV-array keys of a ``[[meters]]`` entry (``medium = "pv"`` only), checked."""
+    table = "meters"
+    given = [k for k in _PV_KEYS if k in entry]
+    if given and medium != Medium.PV:
+        raise reader.fail(f"{given[0]} is for PV meters (medium = \"pv\") only", table, i,
+                          entry, given[0])
+    out = {k: reader.number(table, i, entry, k, positive=k in ("pv_kwp", "pv_inverter_kw"))
+           for k in _PV_KEYS}
+    tilt, azimuth, loss = out["pv_tilt_deg"], out["pv_azimuth_deg"], out["pv_loss_pct"]
+    if tilt is not None and not 0 <= tilt <= 90:
+        raise reader.fail(f"pv_tilt_deg must be within 0–90, got {tilt:g}", table, i, entry,
+                          "pv_tilt_deg")
+    if azimuth is not None and not 0 <= azimuth < 360:
+        raise reader.fail(f"pv_azimuth_deg must be within [0, 360), got {azimuth:g}", table, i,
+                          entry, "pv_azimuth_deg")
+    if loss is not None and not 0 <= loss < 100:
+        raise reader.fail(f"pv_loss_pct must be within [0, 100), got {loss:g}", table, i, entry,
+                          "pv_loss_pct")
+    return out
 
 
 def _check_cycles(reader: _Reader, meters: list[Meter], entries: list[Any]) -> None:

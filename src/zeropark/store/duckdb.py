@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -18,6 +19,9 @@ import pandas as pd
 from zeropark.errors import StoreError
 from zeropark.issues import Issue
 from zeropark.model import Park
+
+if TYPE_CHECKING:
+    from zeropark.store.postgres import PostgresStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS parks (
@@ -68,6 +72,19 @@ def _naive_utc(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     return series.astype("datetime64[us]")
+
+
+def issues_frame(park_id: str, meter_id: str, issues: Sequence[Issue]) -> pd.DataFrame:
+    """Rows of the ``quality_issues`` table for one meter's findings (all back-ends)."""
+    return pd.DataFrame(
+        [
+            (park_id, meter_id, str(i.code), str(i.severity), i.message, i.start, i.end,
+             json.dumps(i.data, default=str))
+            for i in issues
+        ],
+        columns=["park_id", "meter_id", "code", "severity", "message", "start_ts",
+                 "end_ts", "data_json"],
+    )
 
 
 _MAGIC = b"DUCK"
@@ -132,6 +149,11 @@ class DuckDBStore:
         """Close the connection."""
         self.con.close()
 
+    @property
+    def locator(self) -> str:
+        """Path or URL that opens this store again (as ``--store`` or ``open_store``)."""
+        return self.path
+
     def __enter__(self) -> DuckDBStore:
         return self
 
@@ -165,6 +187,46 @@ class DuckDBStore:
         """Run a read-only SQL query and return a frame (for accounts and the API)."""
         with self._lock:
             return self.con.execute(sql, list(params)).df()
+
+    def attach_lake(self, root: str | Path) -> list[str]:
+        """Query a Parquet data lake in place: views ``lake_readings`` … ``lake_parks``.
+
+        DuckDB reads the Hive-partitioned files of :mod:`zeropark.lake.parquet`
+        directly (``read_parquet(…, hive_partitioning = true)``); filters on ``park``,
+        ``year``, ``month`` or ``period`` skip whole folders. Timestamps are shown as in
+        the store (naive UTC).
+
+        Parameters
+        ----------
+        root : str or pathlib.Path
+            Lake folder.
+
+        Returns
+        -------
+        list of str
+            The views created (tables missing from the lake get none).
+        """
+        base = Path(root).absolute()
+        utc = {"readings": "* REPLACE (timezone('UTC', ts) AS ts, "
+                           "timezone('UTC', ingested_at) AS ingested_at)",
+               "intervals": "* REPLACE (timezone('UTC', interval_start) AS interval_start)",
+               "rollups": "*"}
+        made = []
+        with self._lock:
+            for table, select in utc.items():
+                if not any((base / table).glob("**/*.parquet")):
+                    continue
+                glob = str(base / table / "**" / "*.parquet").replace("'", "''")
+                self.con.execute(f"CREATE OR REPLACE TEMP VIEW lake_{table} AS SELECT {select} "
+                                 f"FROM read_parquet('{glob}', hive_partitioning = true)")
+                made.append(f"lake_{table}")
+            parks = base / "parks" / "parks.parquet"
+            if parks.is_file():
+                path = str(parks).replace("'", "''")
+                self.con.execute("CREATE OR REPLACE TEMP VIEW lake_parks AS "
+                                 f"SELECT * FROM read_parquet('{path}')")
+                made.append("lake_parks")
+        return made
 
     # -- park -------------------------------------------------------------------------
     def save_park(self, park: Park) -> None:
@@ -332,15 +394,7 @@ class DuckDBStore:
                               interval_start=_naive_utc(intervals["interval_start"]))
         ru = rollups.assign(park_id=park_id, meter_id=meter_id,
                             period_start=rollups["period_start"].astype("datetime64[us]"))
-        qi = pd.DataFrame(
-            [
-                (park_id, meter_id, str(i.code), str(i.severity), i.message, i.start, i.end,
-                 json.dumps(i.data, default=str))
-                for i in issues
-            ],
-            columns=["park_id", "meter_id", "code", "severity", "message", "start_ts",
-                     "end_ts", "data_json"],
-        )
+        qi = issues_frame(park_id, meter_id, issues)
         self.generation += 1
         with self._lock, self.transaction():
             for table in ("intervals", "rollups", "quality_issues"):
@@ -508,18 +562,89 @@ class DuckDBStore:
             "FROM quality_issues WHERE park_id = ? ORDER BY meter_id, start_ts", [park_id])
 
 
-def open_store(path: str | Path | None = None, *, read_only: bool = False) -> DuckDBStore:
-    """Open the store at `path`, or at ``Settings().store_path`` when `path` is None.
+_URL_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "duckdb")
+
+
+def _unpath(target: str | Path) -> str | Path:
+    """Undo ``pathlib``'s slash folding on a URL that came in as a ``Path`` (CLI ``--store``).
+
+    Examples
+    --------
+    >>> _unpath(Path("postgresql://zp@db:5432/zeropark"))
+    'postgresql://zp@db:5432/zeropark'
+    >>> _unpath(Path("duckdb:///srv/zp.duckdb"))
+    'duckdb:///srv/zp.duckdb'
+    """
+    if not isinstance(target, Path):
+        return target
+    text = str(target)
+    for scheme in _URL_SCHEMES:
+        if text.startswith(scheme + ":/") and not text.startswith(scheme + "://"):
+            rest = text[len(scheme) + 2:]
+            return f"{scheme}:///{rest}" if scheme == "duckdb" else f"{scheme}://{rest}"
+    return target
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    """Whether `target` names a PostgreSQL server rather than a DuckDB file."""
+    return str(_unpath(target)).startswith(("postgresql://", "postgres://",
+                                            "postgresql+psycopg://"))
+
+
+def duckdb_path(target: str | Path) -> str | Path:
+    """The file of a ``duckdb:///abs/path`` URL; plain paths pass through.
+
+    Examples
+    --------
+    >>> duckdb_path("duckdb:///srv/zp/zeropark.duckdb")
+    '/srv/zp/zeropark.duckdb'
+    >>> duckdb_path("duckdb:////srv/zp/zeropark.duckdb")  # SQLAlchemy's four slashes
+    '/srv/zp/zeropark.duckdb'
+    >>> duckdb_path("duckdb://:memory:")
+    ':memory:'
+    """
+    text = str(target)
+    if text.startswith("duckdb://"):
+        rest = text[len("duckdb://"):]
+        return ("/" + rest.lstrip("/")) if rest.startswith("//") else (rest or ":memory:")
+    return target
+
+
+def open_store(path: str | Path | None = None, *,
+               read_only: bool = False) -> DuckDBStore | PostgresStore:
+    """Open the store at `path`, or the one ``Settings`` names when `path` is None.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A DuckDB file, a ``duckdb:///…`` URL or a ``postgresql://…`` URL. Default:
+        ``ZEROPARK_STORE_URL``, else ``ZEROPARK_STORE_PATH``
+        (:meth:`zeropark.settings.Settings.resolved_store_url`).
+    read_only : bool
+        Open without write access.
+
+    Returns
+    -------
+    DuckDBStore or PostgresStore
+        Both implement :class:`zeropark.store.base.TimeseriesStore` and the extra
+        methods pipelines use (``query``, ``load_park``, activity, live ingest).
 
     Raises
     ------
     StoreError
-        If a read-only store does not exist, or the file is locked or not DuckDB.
+        If a read-only store does not exist, or the file is locked or not DuckDB, or
+        the server cannot be reached.
     """
     if path is None:
         from zeropark.settings import Settings
 
-        path = Settings().store_path
+        path = Settings().resolved_store_url()
+    path = _unpath(path)
+    if is_postgres_url(path):
+        from zeropark.store.postgres import PostgresStore
+
+        return PostgresStore(str(path), read_only=read_only)
+    path = duckdb_path(path)
     if read_only and not Path(path).is_file():
         raise StoreError(f"no store at {path}: load data first (`zeropark ingest` or "
                          "`zeropark demo`)")
