@@ -110,7 +110,8 @@ precursors = [{ precursor = "wire", mass_t = 105.0 }]
 BETA_IDS = ("ent-beta", "bld-beta", "mtr-beta", "Beta Co", "Beta hall", "inst-beta")
 CSV = "meter_id,timestamp,value\nmtr-alpha,2024-03-01 00:00,5\nmtr-beta,2024-03-01 00:00,7\n"
 VALUES = {"park_id": "two", "enterprise_id": "ent-beta", "meter_id": "mtr-beta",
-          "building_id": "bld-beta", "installation_id": "inst-beta", "cn_code": "73181588"}
+          "building_id": "bld-beta", "installation_id": "inst-beta", "cn_code": "73181588",
+          "alarm_id": "0123456789ab"}
 QUERY = {"start": "2024-01-01", "end": "2024-02-01", "year": "2024", "q": "7318",
          "cn_code": "73181588", "mass_t": "10", "price_eur_per_t": "80"}
 #: Required query values that differ by operation (CBAM costs: years of import ≥ 2026).

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 PASSWORD = "browser-test-pw-1"
 PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking", "alarms",
-          "contribution"]
+          "contribution", "indicators"]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.is_file():
@@ -178,6 +178,15 @@ def test_panels_hold_the_api_data(page, server) -> None:
     summary = api(server, p + "/summary")
     assert sum(pie) == pytest.approx(sum(m["tce"] for m in summary["media"] if m["tce"] > 0),
                                      rel=1e-9)
+
+
+def test_indicator_panel_shows_the_api_values(page, server) -> None:
+    report = api(server, f"/parks/{server['park_id']}/indicators?level=park")
+    first = report["indicators"][0]
+    row = page.locator('[data-panel="indicators"] tbody tr').first
+    assert row.get_attribute("data-indicator") == first["indicator_id"]
+    assert float(row.locator(".ind-value").get_attribute("data-value")) == first["value"]
+    assert page.locator('[data-panel="indicators"] tbody tr').count() == len(report["indicators"])
 
 
 def test_language_switch(page) -> None:

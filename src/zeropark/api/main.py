@@ -36,6 +36,7 @@ from zeropark.api.deps import (
     YearQuery,
 )
 from zeropark.api.files import download, file_responses
+from zeropark.api.routes import alarms as alarm_routes
 from zeropark.api.routes import auth as auth_routes
 from zeropark.api.routes import cbam as cbam_routes
 from zeropark.api.routes import dashboard as dashboard_routes
@@ -50,6 +51,7 @@ from zeropark.errors import (
     StoreError,
     UnknownFactorError,
 )
+from zeropark.forecast.alarms import AlarmNotFoundError
 from zeropark.settings import Settings
 from zeropark.store.duckdb import open_store
 from zeropark.web import STATIC_DIR
@@ -135,7 +137,7 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
             return response
         if isinstance(exc, ForbiddenError):
             return problem(403, "Forbidden", str(exc))
-        if isinstance(exc, NotFoundError | UnknownFactorError):
+        if isinstance(exc, NotFoundError | UnknownFactorError | AlarmNotFoundError):
             return problem(404, "Not Found", str(exc))
         if isinstance(exc, InputError):
             errors = getattr(exc, "errors", None)
@@ -240,6 +242,7 @@ def create_app(store_path: Path | str | None = None, *, read_only: bool = False,
     app.include_router(dashboard_routes.router)
     app.include_router(indicator_routes.router)
     app.include_router(cbam_routes.router)
+    app.include_router(alarm_routes.router)
 
     @app.get("/vendor/echarts.min.js", include_in_schema=False)
     def echarts() -> FileResponse:

@@ -6,8 +6,8 @@
  * drawn apart from measured energy.
  *
  * For browser tests: each panel carries data-panel="structure|daily|co2|top|flow|trend|
- * ranking|alarms|contribution" and gets data-ready="true" once drawn (data-error="true" if
- * its data failed); KPI numbers carry data-value (the API's raw value);
+ * ranking|alarms|contribution|indicators" and gets data-ready="true" once drawn (data-error="true" if
+ * its data failed); the indicators panel is park-admin only and is hidden on HTTP 403; KPI numbers carry data-value (the API's raw value);
  * window.zeropark = {charts, lang, setLang, refresh, data}. The page signs in first
  * (auth.js), refreshes its data every REFRESH_MS and drills down by hash (drill.js).
  */
@@ -38,7 +38,7 @@
   const TEXT = "#c9d6ea";
   const TEXT_DIM = "#8193b2";
   const GRID_LINE = "rgba(120, 150, 200, 0.14)";
-  const PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking", "alarms", "contribution"];
+  const PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking", "alarms", "contribution", "indicators"];
   const CHART_PANELS = ["structure", "daily", "co2", "top", "flow", "trend", "ranking"];
   const REFRESH_MS = 60000;
   const AUTH = window.zeroparkAuth;
@@ -60,6 +60,7 @@
     ranking: null,
     alarms: null,
     contribution: null,
+    indicators: null,
     errors: [],
   };
   const charts = {};
@@ -173,9 +174,10 @@
   }
 
   class ApiError extends Error {
-    constructor(entry) {
+    constructor(entry, status) {
       super(entry.text || entry.key);
       this.entry = entry;
+      this.status = status || null;
     }
   }
 
@@ -200,8 +202,8 @@
         /* Not JSON (a proxy's HTML page, say): fall back to the status line. */
       }
       const detail = problem && (problem.detail || problem.title);
-      if (detail) throw new ApiError({ text: `${detail} (HTTP ${response.status}, ${url})` });
-      throw new ApiError({ key: "error_http", params: { url, status: response.status } });
+      if (detail) throw new ApiError({ text: `${detail} (HTTP ${response.status}, ${url})` }, response.status);
+      throw new ApiError({ key: "error_http", params: { url, status: response.status } }, response.status);
     }
     return response.json();
   }
@@ -746,12 +748,17 @@
       PANEL_JS.contribution(document.getElementById("contribution"), state.contribution, ctx());
       setPanelState("contribution", "ready");
     }
+    if (name === "indicators" && state.indicators) {
+      PANEL_JS.indicators(document.getElementById("indicators"), state.indicators, ctx());
+      setPanelState("indicators", "ready");
+    }
   }
 
   /** Helpers handed to panels.js and drill.js. */
   function ctx() {
     return {
       t, fmt, fmtPct, mediumName, mediumColor, baseOption, valueAxis, toMwh, escapeHtml, monthLabel,
+      lang: () => state.lang,
       qualityName: (code) => I18N.qualityName(state.lang, code),
       getJson,
       parkId: () => state.parkId,
@@ -789,7 +796,7 @@
   async function loadYear() {
     for (const name of PANELS) setPanelState(name, "loading");
     state.summary = state.daily = state.monthly = state.top = null;
-    state.kpis = state.flow = state.trend = state.ranking = state.alarms = state.contribution = null;
+    state.kpis = state.flow = state.trend = state.ranking = state.alarms = state.contribution = state.indicators = null;
     try {
       const params = state.year ? { year: state.year } : {};
       let summary = await getJson(parkPath("/summary", params));
@@ -818,7 +825,33 @@
       loadPanel("ranking", "ranking", parkPath("/enterprise-ranking", year)),
       loadPanel("alarms", "alarms", parkPath("/alarms", { limit: 12, lang: state.lang })),
       loadPanel("contribution", "contribution", parkPath("/contribution", year)),
+      loadIndicators(year),
     ]);
+  }
+
+  /** The indicator table is park-admin only: a 403 hides the panel instead of showing an error. */
+  async function loadIndicators(year) {
+    const el = panelEl("indicators");
+    try {
+      state.indicators = await getJson(parkPath("/indicators", { ...year, level: "park" }));
+    } catch (err) {
+      state.indicators = null;
+      if (err && err.status === 403) {
+        el.hidden = true;
+        setPanelState("indicators", "hidden");
+        return;
+      }
+      addError(errorEntry(err));
+      setPanelState("indicators", "error");
+      return;
+    }
+    el.hidden = false;
+    try {
+      renderPanel("indicators");
+    } catch (err) {
+      addError({ text: `indicators: ${err.message}` });
+      setPanelState("indicators", "error");
+    }
   }
 
   async function loadKpis(year) {
@@ -944,7 +977,7 @@
     setLang,
     refresh,
     get data() {
-      return { summary: state.summary, kpis: state.kpis, flow: state.flow, trend: state.trend, ranking: state.ranking, alarms: state.alarms, contribution: state.contribution };
+      return { summary: state.summary, kpis: state.kpis, flow: state.flow, trend: state.trend, ranking: state.ranking, alarms: state.alarms, contribution: state.contribution, indicators: state.indicators };
     },
   };
 

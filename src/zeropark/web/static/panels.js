@@ -1,4 +1,6 @@
-/* zeropark dashboard: the flow, carbon-trend, ranking, alarms and contribution panels.
+/* zeropark dashboard: the flow, carbon-trend, ranking, alarms, contribution and indicator panels.
+ *
+ * indicators: the park-level zero-carbon indicator table (park-admin only).
  *
  * Each function draws one panel from its API response (see /docs); `ctx` holds the page
  * helpers of app.js (t, fmt, fmtPct, mediumName, mediumColor, baseOption, valueAxis,
@@ -77,7 +79,8 @@
     option.tooltip.axisPointer = { type: "shadow" };
     option.grid = { left: 8, right: 56, top: 8, bottom: 8, containLabel: true };
     option.yAxis = { type: "category", inverse: true, data: rows.map((r) => r.name), axisLabel: { color: "#dce6f5", width: 150, overflow: "truncate" } };
-    option.xAxis = ctx.valueAxis({ name: ctx.t("unit_mwh") });
+    option.xAxis = ctx.valueAxis({ name: ctx.t("unit_mwh"), splitNumber: 4 });
+    option.xAxis.axisLabel.hideOverlap = true;
     option.series = [
       {
         type: "bar",
@@ -126,5 +129,42 @@
       `<p class="note citation">${ctx.escapeHtml(ctx.t("contribution_trees_note", { value: tree ? tree.value : "—", source: tree ? tree.source : "—" }))}</p>`;
   }
 
-  window.zeroparkPanels = { flow, trend, ranking, alarms, contribution };
+  /** A value in the indicator's unit: "-" (a ratio) as a percentage, else 0–3 decimals by size. */
+  function indicatorNumber(value, unit, ctx) {
+    if (value === null || value === undefined) return "—";
+    if (unit === "-") return ctx.fmtPct(value, 1);
+    const abs = Math.abs(Number(value));
+    return ctx.fmt(value, abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
+  }
+
+  const STATUS_KEYS = { met: "ind_met", not_met: "ind_not_met", no_data: "ind_no_data", no_target: "ind_no_target" };
+
+  function indicators(el, data, ctx) {
+    const rows = data.indicators || [];
+    if (!rows.length) {
+      el.innerHTML = `<p class="note">${ctx.escapeHtml(ctx.t("ind_none"))}</p>`;
+      return;
+    }
+    const esc = ctx.escapeHtml;
+    const body = rows
+      .map((r) => {
+        const name = ctx.lang() === "zh" ? r.name_zh || r.name_en : r.name_en || r.name_zh;
+        const other = ctx.lang() === "zh" ? r.name_en : r.name_zh;
+        const unit = r.unit && r.unit !== "-" && r.value !== null && r.value !== undefined ? r.unit : "";
+        const dir = r.direction === "<=" ? "≤ " : r.direction === ">=" ? "≥ " : "";
+        const target = r.target === null || r.target === undefined ? "—" : dir + indicatorNumber(r.target, r.unit, ctx);
+        const status = STATUS_KEYS[r.status] ? r.status : "no_data";
+        const reason = r.reason ? ` title="${esc(r.reason)}"` : "";
+        return `<tr data-indicator="${esc(r.indicator_id)}" data-status="${esc(status)}">
+          <td class="ind-name" title="${esc(`${name} · ${other || ""}`)}">${esc(name)}</td>
+          <td class="ind-value num" data-value="${r.value === null || r.value === undefined ? "" : r.value}">${esc(indicatorNumber(r.value, r.unit, ctx))}<span class="unit">${esc(unit)}</span></td>
+          <td class="ind-target">${esc(target)}</td>
+          <td class="ind-status"><span class="badge badge-${esc(status)}"${reason}>${esc(ctx.t(STATUS_KEYS[status]))}</span></td>
+        </tr>`;
+      })
+      .join("");
+    el.innerHTML = `<table><thead><tr><th>${esc(ctx.t("ind_name"))}</th><th class="num">${esc(ctx.t("ind_value"))}</th><th>${esc(ctx.t("ind_target"))}</th><th>${esc(ctx.t("ind_status"))}</th></tr></thead><tbody>${body}</tbody></table>`;
+  }
+
+  window.zeroparkPanels = { flow, trend, ranking, alarms, contribution, indicators };
 })();
