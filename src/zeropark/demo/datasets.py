@@ -23,7 +23,7 @@ from zeropark.errors import DataNotFoundError
 
 def manifest(name: str) -> dict[str, Any]:
     """The packaged manifest of data set `name` (e.g. ``"cambridge"``)."""
-    text = resources.files("zeropark.demo").joinpath(f"{name}_manifest.json").read_text()
+    text = resources.files("zeropark.demo").joinpath(f"manifest_{name}.json").read_text()
     doc: dict[str, Any] = json.loads(text)
     return doc
 

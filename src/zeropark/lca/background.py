@@ -2,7 +2,7 @@
 
 :func:`load_uslci` finds the openLCA JSON-LD export of USLCI under
 ``ZEROPARK_DATA_DIR/uslci/`` or downloads it (pinned commit, SHA-256 checked,
-manifest ``zeropark/demo/uslci_manifest.json``), imports it with
+manifest ``zeropark/demo/manifest_uslci.json``), imports it with
 :func:`zeropark.lca.io_olca.read_olca_jsonld` and caches the result as ``.npz``
 named after the zip's SHA-256 and :data:`IMPORT_VERSION`: next to the zip when
 it was downloaded into ``cache_dir``, else under ``<cache_dir>/uslci/`` (a
