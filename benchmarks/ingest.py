@@ -44,11 +44,16 @@ def park_text(n_meters: int, topic: str = "bench/readings") -> str:
 
 
 def readings(n_meters: int, n_steps: int, seed: int = 1) -> pd.DataFrame:
-    """Register readings, 15 min apart: noisy increments, cumulative per meter."""
+    """Register readings, 15 min apart: noisy increments, cumulative per meter.
+
+    A register reports a decimal with a fixed resolution (here 0.01 kWh, as a meter's
+    display or Modbus scale gives it), so the values are rounded to 2 places; increments
+    average 10 kWh per quarter hour (a 40 kW building load).
+    """
     rng = np.random.default_rng(seed)
     ts = pd.date_range("2024-01-01", periods=n_steps, freq="15min", tz="UTC")
     inc = rng.gamma(2.0, 5.0, size=(n_meters, n_steps)).round(2)
-    values = 1000.0 + np.cumsum(inc, axis=1)
+    values = np.round(1000.0 + np.cumsum(inc, axis=1), 2)
     return pd.DataFrame({
         "meter_id": np.repeat([f"m{k:05d}" for k in range(n_meters)], n_steps),
         "timestamp": np.tile(ts, n_meters),

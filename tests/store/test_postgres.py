@@ -102,11 +102,11 @@ def test_migrations_are_versioned(make_store) -> None:
     from zeropark.store.migrations import current
 
     with make_store() as db:
-        assert current(db.url, schema=db.schema) == "0001"
+        assert current(db.url, schema=db.schema) == "0002"
         tables = set(db.query("SELECT table_name FROM information_schema.tables "
                               "WHERE table_schema = ?", [db.schema])["table_name"])
     assert {"readings", "intervals", "rollups", "users", "audit_log", "indicator_inputs",
-            "alembic_version"} <= tables
+            "derive_state", "alembic_version"} <= tables
 
 
 _WRITER = textwrap.dedent("""

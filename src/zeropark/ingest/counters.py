@@ -142,7 +142,8 @@ def register_to_intervals(
        plausible after the previous accepted value L: ``v − L ≤ rated_power·Δt·tol`` when the
        rating is known, else ``L ≥ 0.9·(register_max + 1)`` (the register was about to wrap).
        With no previous value it is dropped.
-    2. One pass keeps L and a cleaned cumulative C (0 at the first accepted reading):
+    2. One pass keeps L and a cleaned cumulative C (0 at the first accepted reading; when
+       no reading needs a decision, C is the register itself):
        an increase above ``rated_power·Δt·tol`` is a ``spike`` (rejected) unless the next
        reading confirms the new level, then a ``counter_jump`` (span energy unknown,
        counting continues from the new level). A decrease is, in this order: a
@@ -216,7 +217,9 @@ def register_to_intervals(
         after = np.searchsorted(tv, t[bad], side="right")
         pre_mask[after[after < len(tv)]] |= bit(IssueCode.INVALID_READING)
     if simple:
-        state.t, state.cum = tv.tolist(), np.concatenate(([0.0], np.cumsum(d))).tolist()
+        # The register itself is the cumulative curve: interval energies between readings on
+        # grid bounds are then exact differences of two readings (no running-sum rounding).
+        state.t, state.cum = tv.tolist(), vv.tolist()
         state.mask, state.unknown = pre_mask.tolist(), [False] * len(tv)
     else:
         sequential(

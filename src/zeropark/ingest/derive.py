@@ -1,38 +1,73 @@
 """From stored raw readings to interval energy, rollups and quality findings.
 
 This is the pipeline layer over the pure functions in
-:mod:`zeropark.ingest.counters` and :mod:`zeropark.ingest.intervals`. A meter is
-always re-derived from all of its raw readings, so a late, duplicate or
-corrected reading changes exactly the intervals and rollups it affects and
-nothing is counted twice.
+:mod:`zeropark.ingest.counters` and :mod:`zeropark.ingest.intervals`.
+:func:`rederive` brings a set of meters up to date by one of three routes, which give
+identical stored results (tested against each other):
+
+append
+    The meter's last derivation left it *appendable* (a register on its own grid with a
+    settled tail, see :class:`DeriveState`) and the new readings simply continue it: one
+    reading per grid step, none missing, valid, increasing within the rated power. Only
+    the new intervals and the hour/day/month/year rollups they touch are computed, so the
+    cost of a live update does not grow with the meter's history.
+clean register, vectorised
+    A register whose whole history is such a clean run is derived for all meters at
+    once with array arithmetic (bulk file loads).
+per meter
+    Everything else — resets, rollovers, gaps, duplicates, late readings, interval-energy
+    and power meters — goes through :func:`derive_meter` on all readings of the meter, so
+    a late, duplicate or corrected reading changes exactly the intervals and rollups it
+    affects and nothing is counted twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from zeropark.ingest.counters import register_to_intervals
+from zeropark.ingest.counters import SENTINELS, register_to_intervals
 from zeropark.ingest.intervals import (
     dedupe_readings,
     fill_gaps_profile,
     power_to_intervals,
     total_to_intervals,
 )
+from zeropark.ingest.rollups import (
+    NS_PER_DAY,
+    NS_PER_HOUR,
+    PERIODS,
+    Rollup,
+    interval_rollups,
+    local_wall_ns,
+    month_start_ns,
+    rollup_arrays,
+    round_energy,
+    year_start_ns,
+)
 from zeropark.issues import Issue
 from zeropark.model import Meter, MeterKind, Park
 from zeropark.store.base import TimeseriesStore
+from zeropark.store.duckdb import issues_frame
 from zeropark.units import conversion_factor
 
 #: Grid of the interval table (15 minutes); coarser data keep their own spacing.
 BASE_RESOLUTION = pd.Timedelta(minutes=15)
 _STEPS = (pd.Timedelta(minutes=15), pd.Timedelta(hours=1), pd.Timedelta(days=1))
+_STEP_NS = np.array([int(s.value) for s in _STEPS], "int64")
 #: Electricity: a run of this many zero intervals (or more) is missing data (see README).
 ZERO_RUN_GAP_MIN = 1
 #: Gas and heat: zero runs of 24 hours or more are flagged as undecided (kept as measured).
 ZERO_RUN_FLAG_HOURS = 24
+#: Readings :func:`register_to_intervals` may look ahead for a dropout's return (its default).
+DROPOUT_WINDOW = 4
+#: Factor on rated power · Δt above which a register increase is implausible (its default).
+SPIKE_TOLERANCE = 1.5
+_STATE_COLUMNS = ("meter_id", "last_seq", "last_ts", "last_value", "step_ns", "nominal_ns",
+                  "appendable")
 
 
 def infer_resolution(ts: pd.DatetimeIndex, meter: Meter) -> pd.Timedelta:
@@ -65,29 +100,49 @@ def infer_resolution(ts: pd.DatetimeIndex, meter: Meter) -> pd.Timedelta:
     return _STEPS[-1]
 
 
-def derive_meter(readings: pd.DataFrame, meter: Meter, *, timezone: str
-                 ) -> tuple[pd.DataFrame, tuple[Issue, ...]]:
-    """Interval energy of one meter from its raw readings.
+@dataclass(frozen=True, slots=True)
+class DeriveState:
+    """What the last derivation of a meter leaves for the next one.
 
-    Parameters
+    Attributes
     ----------
-    readings : pandas.DataFrame
-        Raw readings as returned by ``TimeseriesStore.readings``: ``ts``
-        (tz-aware UTC), ``value`` (canonical unit), ``ingested_at``, ``seq``.
-    meter : Meter
-        The meter; its kind selects the method (register, interval energy, power).
-    timezone : str
-        Park zone, for the local hour-of-week profile used to fill gaps.
-
-    Returns
-    -------
-    intervals : pandas.DataFrame
-        ``interval_start`` (UTC), ``duration_s``, ``energy`` (canonical unit),
-        ``estimated``, ``flags``.
-    issues : tuple of Issue
+    last_seq : int
+        Largest ``seq`` of the readings derived.
+    last_ts : int
+        Time of the last reading, ns since the UTC epoch.
+    last_value : float
+        Its value. [canonical unit]
+    step_ns, nominal_ns : int
+        Interval length used and the median reading spacing. [ns]
+    appendable : bool
+        True when readings that continue the register one step at a time can be
+        derived alone: a ``total_increasing`` meter whose readings sit on its grid
+        (``nominal_ns == step_ns``, last reading on a grid bound), no interval ever
+        unknown (so no gap was filled from a profile that new data would change), and
+        no finding within the last ``DROPOUT_WINDOW + 1`` readings (no rule is waiting
+        for readings ahead). Adding readings that keep every spacing equal to the
+        median leaves the median, and so the grid, unchanged.
     """
+
+    last_seq: int
+    last_ts: int
+    last_value: float
+    step_ns: int
+    nominal_ns: int
+    appendable: bool
+
+
+def _register_scale(meter: Meter) -> float | None:
+    if not meter.register_max:
+        return None
+    return float(meter.register_max * conversion_factor(meter.unit, meter.quantity))
+
+
+def _derive_one(readings: pd.DataFrame, meter: Meter, timezone: str
+                ) -> tuple[pd.DataFrame, tuple[Issue, ...], DeriveState | None]:
+    """:func:`derive_meter` plus the :class:`DeriveState` it leaves (None without readings)."""
     if readings.empty:
-        return _empty_intervals(), ()
+        return _empty_intervals(), (), None
     ts, values, issues = dedupe_readings(
         pd.DatetimeIndex(readings["ts"]), readings["value"].to_numpy(dtype="float64"),
         ingested_at=readings["ingested_at"].to_numpy(), order=readings["seq"].to_numpy(),
@@ -96,11 +151,10 @@ def derive_meter(readings: pd.DataFrame, meter: Meter, *, timezone: str
     resolution = infer_resolution(ts, meter)
     found: list[Issue] = list(issues)
     if meter.kind == MeterKind.TOTAL_INCREASING:
-        register_max = (meter.register_max * conversion_factor(meter.unit, meter.quantity)
-                        if meter.register_max else None)
         frame, more = register_to_intervals(
-            ts, values, resolution=resolution, register_max=register_max,
-            rated_power=meter.rated_power_kw, subject=meter.meter_id,
+            ts, values, resolution=resolution, register_max=_register_scale(meter),
+            rated_power=meter.rated_power_kw, dropout_window=DROPOUT_WINDOW,
+            spike_tolerance=SPIKE_TOLERANCE, subject=meter.meter_id,
         )
     elif meter.kind == MeterKind.TOTAL:
         steps_per_day = pd.Timedelta(days=1) / resolution
@@ -115,15 +169,60 @@ def derive_meter(readings: pd.DataFrame, meter: Meter, *, timezone: str
         frame, more = power_to_intervals(ts, values, resolution=resolution,
                                          subject=meter.meter_id)
     found.extend(more)
-    if frame["energy"].isna().any():
+    unknown = bool(frame["energy"].isna().any())
+    if unknown:
         frame, filled = fill_gaps_profile(frame, tz=timezone, subject=meter.meter_id)
         found.extend(filled)
-    frame = frame.assign(duration_s=int(resolution.total_seconds()))
-    return frame[["interval_start", "duration_s", "energy", "estimated", "flags"]], tuple(found)
+    frame = frame.assign(duration_s=int(resolution.total_seconds()),
+                         energy=round_energy(frame["energy"].to_numpy()))
+    t = ts.asi8
+    step = int(resolution.value)
+    nominal = int(np.median(np.diff(t))) if len(t) > 1 else 0
+    tail = DROPOUT_WINDOW + 2
+    settled = len(t) >= tail and not any(
+        _issue_end_ns(i) >= t[-tail] for i in found)
+    state = DeriveState(
+        last_seq=int(readings["seq"].max()), last_ts=int(t[-1]), last_value=float(values[-1]),
+        step_ns=step, nominal_ns=nominal,
+        appendable=(meter.kind == MeterKind.TOTAL_INCREASING and nominal == step
+                    and t[-1] % step == 0 and not unknown and settled),
+    )
+    return (frame[["interval_start", "duration_s", "energy", "estimated", "flags"]],
+            tuple(found), state)
+
+
+def _issue_end_ns(issue: Issue) -> int:
+    stamp = issue.end or issue.start
+    return int(pd.Timestamp(stamp).value) if stamp else 0
+
+
+def derive_meter(readings: pd.DataFrame, meter: Meter, *, timezone: str
+                 ) -> tuple[pd.DataFrame, tuple[Issue, ...]]:
+    """Interval energy of one meter from all its raw readings.
+
+    Parameters
+    ----------
+    readings : pandas.DataFrame
+        Raw readings as returned by ``TimeseriesStore.readings``: ``ts``
+        (tz-aware UTC), ``value`` (canonical unit), ``ingested_at``, ``seq``.
+    meter : Meter
+        The meter; its kind selects the method (register, interval energy, power).
+    timezone : str
+        Park zone, for the local hour-of-week profile used to fill gaps.
+
+    Returns
+    -------
+    intervals : pandas.DataFrame
+        ``interval_start`` (UTC), ``duration_s``, ``energy`` (canonical unit, rounded to
+        :data:`zeropark.ingest.rollups.ENERGY_DECIMALS` places), ``estimated``, ``flags``.
+    issues : tuple of Issue
+    """
+    frame, issues, _ = _derive_one(readings, meter, timezone)
+    return frame, issues
 
 
 def rollup_intervals(intervals: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
-    """Sum interval energy per UTC hour and per local day, month and year.
+    """Rollups of one meter's intervals per UTC hour and local day, month and year.
 
     Parameters
     ----------
@@ -139,7 +238,8 @@ def rollup_intervals(intervals: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
         Columns ``period`` (hour, day, month, year), ``period_start`` (naive:
         UTC for hours, local midnight otherwise), ``energy`` (sum of known
         energy, canonical unit), ``estimated_energy`` (the estimated part of
-        it), ``n_intervals``, ``n_missing`` (intervals with unknown energy).
+        it), ``n_intervals``, ``n_missing`` (intervals with unknown energy); built
+        as described in :mod:`zeropark.ingest.rollups`.
 
     Examples
     --------
@@ -152,42 +252,203 @@ def rollup_intervals(intervals: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
     >>> int(day["n_intervals"].iloc[0]), float(day["energy"].iloc[0])
     (25, 25.0)
     """
-    if intervals.empty:
-        return pd.DataFrame(columns=["period", "period_start", "energy", "estimated_energy",
-                                     "n_intervals", "n_missing"])
-    utc = pd.DatetimeIndex(intervals["interval_start"])
-    local = utc.tz_convert(timezone).tz_localize(None)
-    energy = intervals["energy"].to_numpy(dtype="float64")
-    base = pd.DataFrame({
-        "energy": np.nan_to_num(energy),
-        "estimated_energy": np.where(intervals["estimated"].to_numpy(dtype=bool),
-                                     np.nan_to_num(energy), 0.0),
-        "n_intervals": 1,
-        "n_missing": np.isnan(energy).astype(int),
-    })
-    keys = {
-        "hour": utc.tz_localize(None).floor("h"),
-        "day": local.floor("D"),
-        "month": local.to_period("M").to_timestamp(),
-        "year": local.to_period("Y").to_timestamp(),
-    }
-    parts = []
-    for period, key in keys.items():
-        grouped = base.groupby(np.asarray(key)).sum()
-        grouped.index.name = "period_start"
-        parts.append(grouped.reset_index().assign(period=period))
-    out = pd.concat(parts, ignore_index=True)
-    return out[["period", "period_start", "energy", "estimated_energy", "n_intervals",
-                "n_missing"]]
+    starts = pd.DatetimeIndex(intervals["interval_start"]).as_unit("ns").asi8
+    parts = rollup_arrays(np.zeros(len(starts), "int64"), starts,
+                          intervals["energy"].to_numpy(dtype="float64"),
+                          intervals["estimated"].to_numpy(dtype=bool), timezone=timezone)
+    frames = [pd.DataFrame({
+        "period": period,
+        "period_start": r.start.view("datetime64[ns]"),
+        "energy": r.energy, "estimated_energy": r.estimated_energy,
+        "n_intervals": r.n_intervals, "n_missing": r.n_missing,
+    }) for period, r in parts.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- many meters ------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Batch:
+    """Readings of many meters as arrays, grouped by meter code, in ``seq`` order."""
+
+    code: np.ndarray
+    t: np.ndarray
+    v: np.ndarray
+    ingested: np.ndarray
+    seq: np.ndarray
+    #: ``np.diff(v)``, kept by :func:`_clean_segments` for :func:`_clean_intervals`.
+    dv: np.ndarray | None = None
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, codes: dict[str, int]) -> _Batch:
+        ids = frame["meter_id"]
+        cat = ids.astype("category") if not isinstance(ids.dtype, pd.CategoricalDtype) else ids
+        lookup = np.array([codes[str(c)] for c in cat.cat.categories], "int64")
+        code = lookup[cat.cat.codes.to_numpy()] if len(lookup) else np.empty(0, "int64")
+        return cls(code, frame["ts"].to_numpy("int64"), frame["value"].to_numpy("float64"),
+                   frame["ingested_at"].to_numpy("int64"), frame["seq"].to_numpy("int64"))
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """First row and end (exclusive) of each meter's rows."""
+        if not len(self.code):
+            return np.empty(0, "int64"), np.empty(0, "int64")
+        first = np.flatnonzero(np.r_[True, self.code[1:] != self.code[:-1]])
+        return first, np.r_[first[1:], len(self.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Params:
+    """Per meter code: what the clean-register test needs (arrays indexed by code)."""
+
+    register: np.ndarray
+    fixed_step: np.ndarray
+    register_max: np.ndarray
+    rated: np.ndarray
+
+    @classmethod
+    def of(cls, meters: Sequence[Meter]) -> _Params:
+        scale = [_register_scale(m) for m in meters]
+        return cls(
+            np.array([m.kind == MeterKind.TOTAL_INCREASING for m in meters], bool),
+            np.array([int(m.resolution.value) if m.resolution is not None else 0
+                      for m in meters], "int64"),
+            np.array([s if s is not None else np.inf for s in scale], "float64"),
+            np.array([m.rated_power_kw if m.rated_power_kw is not None else np.nan
+                      for m in meters], "float64"),
+        )
+
+
+_SENTINEL_REFS = np.array(sorted(SENTINELS), "float64")
+
+
+def _sentinel(v: np.ndarray) -> np.ndarray:
+    """The sentinel test of :func:`register_to_intervals`, vectorised.
+
+    Only values near an integer from 65,535 up, or beyond 10¹⁵ (where the 1e-12 tolerance
+    exceeds 1), can match; those few are compared with their nearest sentinels.
+    """
+    mag = np.abs(v)
+    with np.errstate(invalid="ignore"):
+        cand = np.flatnonzero((mag > 65534.99) & ((np.abs(mag - np.rint(mag)) < 0.01)
+                                                  | (mag > 1e15)))
+    out = np.zeros(len(v), bool)
+    if not len(cand):
+        return out
+    m = mag[cand]
+    above = np.clip(np.searchsorted(_SENTINEL_REFS, m), 0, len(_SENTINEL_REFS) - 1)
+    below = np.clip(above - 1, 0, len(_SENTINEL_REFS) - 1)
+    hit = np.zeros(len(m), bool)
+    for ref in (_SENTINEL_REFS[above], _SENTINEL_REFS[below]):
+        hit |= np.abs(m - ref) <= 1e-12 * ref
+    out[cand] = hit
+    return out
+
+
+def _clean_segments(b: _Batch, p: _Params, step: np.ndarray | None = None) -> np.ndarray:
+    """Which meters' rows form one clean register run (bool per segment).
+
+    Clean: a register of at least two readings in increasing time order, spaced exactly
+    one grid step (15 min, 1 h or 1 d; the meter's resolution if configured; `step` per
+    segment if given), starting on a grid bound, every value valid (finite, ≥ 0, ≤ the
+    register maximum, no sentinel) and every increase ≥ 0 and within
+    ``rated power · Δt · SPIKE_TOLERANCE``. :func:`derive_meter` turns such a run into one
+    interval per pair of readings, energy = the difference, no flag, no finding; the
+    comparisons below are the ones it makes, so the results are bit-identical.
+    """
+    first, end = b.segments()
+    n_seg = len(first)
+    if not n_seg:
+        return np.zeros(0, bool)
+    seg = np.repeat(np.arange(n_seg), end - first)
+    code_seg = b.code[first]
+    ok = p.register[code_seg] & (end - first >= 2)
+    has_pair = end - first >= 2
+    d_seg = np.zeros(n_seg, "int64")
+    d_seg[has_pair] = b.t[first[has_pair] + 1] - b.t[first[has_pair]]
+    if step is None:
+        ok &= np.isin(d_seg, _STEP_NS)
+        fixed = p.fixed_step[code_seg]
+        ok &= (fixed == 0) | (fixed == d_seg)
+    else:
+        ok &= d_seg == step
+    ok &= b.t[first] % np.where(d_seg > 0, d_seg, 1) == 0
+    v = b.v
+    bad_row = ~np.isfinite(v) | (v < 0) | (v > p.register_max[b.code]) | _sentinel(v)
+    dt = np.diff(b.t)
+    d = b.dv = np.diff(v)
+    pair_seg = seg[:-1]
+    inside = seg[1:] == pair_seg
+    rated = p.rated[b.code[:-1]]
+    with np.errstate(invalid="ignore"):
+        lim = rated * dt / NS_PER_HOUR
+        bad_pair = inside & ((dt != d_seg[pair_seg]) | (d < 0) | (d > lim * SPIKE_TOLERANCE))
+    bad = np.bincount(seg[bad_row], minlength=n_seg) + np.bincount(
+        pair_seg[bad_pair], minlength=n_seg)
+    return np.asarray(ok & (bad == 0))
+
+
+def _clean_intervals(b: _Batch, keep_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Intervals of clean runs: (code, start, energy) for each pair within kept segments."""
+    pair = keep_rows[:-1] & (b.code[1:] == b.code[:-1])
+    dv = b.dv if b.dv is not None else np.diff(b.v)
+    energy = round_energy(np.maximum(dv[pair], 0.0))
+    return b.code[:-1][pair], b.t[:-1][pair], energy
+
+
+@dataclass(slots=True)
+class _Out:
+    """Derived rows collected for one write (flags as codes into ``flag_names``)."""
+
+    code: list[np.ndarray]
+    start: list[np.ndarray]
+    duration_s: list[np.ndarray]
+    energy: list[np.ndarray]
+    estimated: list[np.ndarray]
+    flags: list[np.ndarray]
+    flag_names: dict[str, int]
+
+    @classmethod
+    def new(cls) -> _Out:
+        return cls([], [], [], [], [], [], {"": 0})
+
+    def add(self, code: np.ndarray, start: np.ndarray, duration_s: np.ndarray | int,
+            energy: np.ndarray, estimated: np.ndarray | None = None,
+            flags: pd.Series | None = None) -> None:
+        n = len(code)
+        self.code.append(np.asarray(code, "int64"))
+        self.start.append(np.asarray(start, "int64"))
+        self.duration_s.append(np.broadcast_to(np.asarray(duration_s, "int32"), (n,)))
+        self.energy.append(np.asarray(energy, "float64"))
+        self.estimated.append(np.zeros(n, bool) if estimated is None
+                              else np.asarray(estimated, bool))
+        if flags is None:
+            self.flags.append(np.zeros(n, "int32"))
+        else:
+            names, inverse = np.unique(flags.astype(str).to_numpy(), return_inverse=True)
+            lookup = np.array([self.flag_names.setdefault(str(f), len(self.flag_names))
+                               for f in names], "int32")
+            self.flags.append(lookup[inverse] if len(names) else np.zeros(0, "int32"))
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """All rows sorted by (code, start)."""
+        if not self.code:
+            e = np.empty(0, "int64")
+            return e, e, e.astype("int32"), e.astype(float), e.astype(bool), e.astype("int32")
+        cols = [np.concatenate(c) for c in (self.code, self.start, self.duration_s,
+                                            self.energy, self.estimated, self.flags)]
+        if len(cols[0]) and np.any((np.diff(cols[0]) < 0)
+                                   | ((np.diff(cols[0]) == 0) & (np.diff(cols[1]) <= 0))):
+            order = np.lexsort((cols[1], cols[0]))
+            cols = [c[order] for c in cols]
+        return tuple(cols)
 
 
 def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> int:
-    """Re-derive intervals, rollups and issues of the given meters and store them.
+    """Bring the intervals, rollups, quality issues and states of meters up to date.
 
     Parameters
     ----------
     store : TimeseriesStore
-        Where the raw readings are and the results go (one transaction per meter
+        Where the raw readings are and the results go (one ``write_derived`` call,
         inside the caller's transaction, if any).
     park : Park
         Park model (meter definitions and time zone).
@@ -198,19 +459,207 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
     -------
     int
         Number of intervals written.
+
+    Notes
+    -----
+    The three routes are described in the module docstring; which one a meter takes
+    never changes what is stored.
     """
-    meters = park.meters_by_id()
-    written = 0
-    for meter_id in meter_ids:
-        meter = meters[meter_id]
-        frame, issues = derive_meter(store.readings(park.park_id, meter_id), meter,
-                                     timezone=park.timezone)
-        rollups = rollup_intervals(frame, timezone=park.timezone)
-        store.replace_derived(park.park_id, meter_id, frame, rollups, issues)
-        written += len(frame)
-    return written
+    by_id = park.meters_by_id()
+    ids = sorted(set(meter_ids))
+    if not ids:
+        return 0
+    codes = {m: k for k, m in enumerate(ids)}
+    meters = [by_id[m] for m in ids]
+    params = _Params.of(meters)
+    tz = park.timezone
+    out = _Out.new()
+    states: dict[int, DeriveState] = {}
+    issues: list[pd.DataFrame] = []
+
+    known = store.derive_states(park.park_id, ids)
+    prior = {codes[str(r.meter_id)]: DeriveState(
+        int(r.last_seq), int(r.last_ts), float(r.last_value), int(r.step_ns),
+        int(r.nominal_ns), bool(r.appendable)) for r in known.itertuples(index=False)
+        if str(r.meter_id) in codes}
+    appended = _append(store, park, ids, codes, params, prior, out, states)
+    full = [m for m in ids if codes[m] not in appended]
+    if full:
+        batch = _Batch.from_frame(store.readings_frame(park.park_id, full), codes)
+        first, end = batch.segments()
+        clean = _clean_segments(batch, params)
+        keep_rows = np.repeat(clean, end - first)
+        code, start, energy = _clean_intervals(batch, keep_rows)
+        step_seg = np.zeros(len(first), "int64")
+        step_seg[clean] = batch.t[first[clean] + 1] - batch.t[first[clean]]
+        seg_of_pair = np.searchsorted(batch.code[first], code)
+        out.add(code, start, (step_seg[seg_of_pair] // 1_000_000_000).astype("int32"), energy)
+        for s in np.flatnonzero(clean):
+            k = int(batch.code[first[s]])
+            last = int(end[s]) - 1
+            states[k] = DeriveState(int(batch.seq[first[s]:end[s]].max()), int(batch.t[last]),
+                                    float(batch.v[last]), int(step_seg[s]), int(step_seg[s]),
+                                    True)
+        for s in np.flatnonzero(~clean):
+            k = int(batch.code[first[s]])
+            rows = slice(int(first[s]), int(end[s]))
+            frame, found, state = _derive_one(pd.DataFrame({
+                "ts": pd.DatetimeIndex(batch.t[rows].view("datetime64[ns]"), tz="UTC"),
+                "value": batch.v[rows],
+                "ingested_at": batch.ingested[rows].view("datetime64[ns]"),
+                "seq": batch.seq[rows],
+            }), meters[k], tz)
+            starts = pd.DatetimeIndex(frame["interval_start"]).as_unit("ns").asi8
+            out.add(np.full(len(frame), k), starts, frame["duration_s"].to_numpy("int32"),
+                    frame["energy"].to_numpy(), frame["estimated"].to_numpy(bool),
+                    frame["flags"])
+            if found:
+                issues.append(issues_frame(park.park_id, ids[k], found))
+            if state is not None:
+                states[k] = state
+    code, start, duration, energy, estimated, flags = out.arrays()
+    full_codes = np.array(sorted(codes[m] for m in full), "int64")
+    in_full = np.isin(code, full_codes)
+    rollups = rollup_arrays(code[in_full], start[in_full], energy[in_full],
+                            estimated[in_full], timezone=tz) if full else {}
+    if appended and not in_full.all():
+        extra = _append_rollups(store, park, ids, codes, code[~in_full], start[~in_full],
+                                energy[~in_full], estimated[~in_full])
+        rollups = {p: Rollup.concat([rollups[p], extra[p]]) if p in rollups else extra[p]
+                   for p in PERIODS}
+    store.write_derived(
+        park.park_id, replace=full,
+        intervals=pd.DataFrame({
+            "meter_id": pd.Categorical.from_codes(code, categories=ids),
+            "interval_start": start, "duration_s": duration, "energy": energy,
+            "estimated": estimated,
+            "flags": pd.Categorical.from_codes(flags, categories=list(out.flag_names)),
+        }),
+        rollups=_rollup_frame(rollups, ids),
+        issues=(pd.concat(issues, ignore_index=True) if issues
+                else issues_frame(park.park_id, "", ())),
+        states=pd.DataFrame([(ids[k], s.last_seq, s.last_ts, s.last_value, s.step_ns,
+                              s.nominal_ns, s.appendable) for k, s in sorted(states.items())],
+                            columns=list(_STATE_COLUMNS)),
+    )
+    return len(code)
 
 
+def _append(store: TimeseriesStore, park: Park, ids: list[str], codes: dict[str, int],
+            params: _Params, prior: dict[int, DeriveState], out: _Out,
+            states: dict[int, DeriveState]) -> set[int]:
+    """Derive the meters whose new readings continue an appendable state; their codes."""
+    candidates = {k: s for k, s in prior.items() if s.appendable}
+    if not candidates:
+        return set()
+    new = _Batch.from_frame(store.readings_frame(
+        park.park_id, [ids[k] for k in sorted(candidates)],
+        after_seq={ids[k]: s.last_seq for k, s in candidates.items()}), codes)
+    first, end = new.segments()
+    seg_code = new.code[first]
+    # Appendable meters without new readings are up to date already.
+    done = set(candidates) - set(seg_code.tolist())
+    if not len(first):
+        return done
+    # Put each state's last reading in front of its meter's new rows and test the run.
+    last_t = np.array([candidates[int(k)].last_ts for k in seg_code], "int64")
+    last_v = np.array([candidates[int(k)].last_value for k in seg_code], "float64")
+    step = np.array([candidates[int(k)].step_ns for k in seg_code], "int64")
+    aug = _Batch(np.insert(new.code, first, seg_code), np.insert(new.t, first, last_t),
+                 np.insert(new.v, first, last_v), np.insert(new.ingested, first, 0),
+                 np.insert(new.seq, first, -1))
+    a_first, a_end = aug.segments()
+    clean = _clean_segments(aug, params, step)
+    keep_rows = np.repeat(clean, a_end - a_first)
+    code, start, energy = _clean_intervals(aug, keep_rows)
+    seg_of_pair = np.searchsorted(seg_code, code)
+    out.add(code, start, (step[seg_of_pair] // 1_000_000_000).astype("int32"), energy)
+    for s in np.flatnonzero(clean):
+        k = int(seg_code[s])
+        last = int(a_end[s]) - 1
+        states[k] = DeriveState(int(aug.seq[a_first[s]:a_end[s]].max()), int(aug.t[last]),
+                                float(aug.v[last]), int(step[s]), int(step[s]), True)
+        done.add(k)
+    return done
+
+
+def _append_rollups(store: TimeseriesStore, park: Park, ids: list[str],
+                    codes: dict[str, int], code: np.ndarray, start: np.ndarray,
+                    energy: np.ndarray, estimated: np.ndarray) -> dict[str, Rollup]:
+    """Hour/day/month/year rollups touched by appended intervals (rows sorted by code, start).
+
+    The hour and day sums are recomputed from every interval of the touched hours and days
+    (stored ones plus new), months from their stored and recomputed days, years from their
+    stored and recomputed months — the same inputs in the same order as a derivation from
+    scratch.
+    """
+    tz = park.timezone
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code
+    seg_code = code[first]
+    s0 = start[first]
+    names = [ids[int(k)] for k in seg_code]
+    s0_of = dict(zip(seg_code.tolist(), s0.tolist(), strict=True))
+    old = store.intervals(park.park_id, names,
+                          start=pd.Timestamp(int(s0.min()) - 2 * NS_PER_DAY, tz="UTC"))
+    o_code = np.array([codes[str(m)] for m in old["meter_id"]], "int64")
+    o_start = pd.DatetimeIndex(old["interval_start"]).as_unit("ns").asi8
+    before = o_start < np.array([s0_of.get(int(k), 0) for k in o_code], "int64")
+    o_keep = before & np.isin(o_code, seg_code)
+    all_code = np.concatenate([o_code[o_keep], code])
+    all_start = np.concatenate([o_start[o_keep], start])
+    all_energy = np.concatenate([old["energy"].to_numpy("float64")[o_keep], energy])
+    all_est = np.concatenate([old["estimated"].to_numpy(bool)[o_keep], estimated])
+    order = np.lexsort((all_start, all_code))
+    hours, days = interval_rollups(all_code[order], all_start[order], all_energy[order],
+                                   all_est[order], timezone=tz)
+    s0_row = np.array([s0_of[int(k)] for k in hours.code], "int64")
+    hours = hours.select(hours.start >= s0_row - s0_row % NS_PER_HOUR)
+    s0_local = dict(zip(seg_code.tolist(), local_wall_ns(s0, tz).tolist(), strict=True))
+    day0 = {k: v - v % NS_PER_DAY for k, v in s0_local.items()}
+    days = days.select(days.start >= np.array([day0[int(k)] for k in days.code], "int64"))
+    month0 = {k: int(month_start_ns(np.array([v]))[0]) for k, v in day0.items()}
+    year0 = {k: int(year_start_ns(np.array([v]))[0]) for k, v in day0.items()}
+    stored_days = _stored(store, park, "day", names, codes, min(month0.values()))
+    stored_days = stored_days.select(
+        (stored_days.start >= np.array([month0[int(k)] for k in stored_days.code], "int64"))
+        & (stored_days.start < np.array([day0[int(k)] for k in stored_days.code], "int64")))
+    month_days = Rollup.concat([stored_days, days]).sorted()
+    months = month_days.coarser(month_start_ns(month_days.start))
+    stored_months = _stored(store, park, "month", names, codes, min(year0.values()))
+    stored_months = stored_months.select(
+        (stored_months.start >= np.array([year0[int(k)] for k in stored_months.code], "int64"))
+        & (stored_months.start < np.array([month0[int(k)] for k in stored_months.code],
+                                          "int64")))
+    year_months = Rollup.concat([stored_months, months]).sorted()
+    years = year_months.coarser(year_start_ns(year_months.start))
+    return {"hour": hours, "day": days, "month": months, "year": years}
+
+
+def _stored(store: TimeseriesStore, park: Park, period: str, names: list[str],
+            codes: dict[str, int], since: int) -> Rollup:
+    frame = store.rollups(park.park_id, period, start=pd.Timestamp(since), meter_ids=names)
+    if frame.empty:
+        return Rollup.empty()
+    return Rollup(
+        np.array([codes[str(m)] for m in frame["meter_id"]], "int64"),
+        pd.DatetimeIndex(frame["period_start"]).as_unit("ns").asi8,
+        frame["energy"].to_numpy("float64"), frame["estimated_energy"].to_numpy("float64"),
+        frame["n_intervals"].to_numpy("int64"), frame["n_missing"].to_numpy("int64"),
+    ).sorted()
+
+
+def _rollup_frame(rollups: dict[str, Rollup], ids: list[str]) -> pd.DataFrame:
+    frames = [pd.DataFrame({
+        "meter_id": pd.Categorical.from_codes(r.code, categories=ids),
+        "period": period, "period_start": r.start, "energy": r.energy,
+        "estimated_energy": r.estimated_energy, "n_intervals": r.n_intervals,
+        "n_missing": r.n_missing,
+    }) for period, r in rollups.items()]
+    if not frames:
+        return pd.DataFrame({"meter_id": pd.Categorical([], categories=ids), "period": [],
+                             "period_start": np.empty(0, "int64"), "energy": [],
+                             "estimated_energy": [], "n_intervals": [], "n_missing": []})
+    return pd.concat(frames, ignore_index=True)
 def _empty_intervals() -> pd.DataFrame:
     return pd.DataFrame({
         "interval_start": pd.Series([], dtype="datetime64[ns, UTC]"),

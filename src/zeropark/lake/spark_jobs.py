@@ -48,10 +48,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from zeropark.ingest.counters import SENTINELS
+from zeropark.ingest.rollups import ENERGY_DECIMALS
 from zeropark.model import MeterKind, Park, parse_park
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 #: Interval lengths the embedded path can infer (``ingest.derive._STEPS``). [s]
 STEPS_S = (900, 3600, 86400)
@@ -262,6 +263,8 @@ def derive_intervals(readings: DataFrame, parks_text: dict[str, str]) -> DataFra
     register = F.lead("value").over(w) - F.col("value")
     energy = F.when(F.col("kind") == MeterKind.TOTAL_INCREASING.value, register).otherwise(
         F.col("value"))
+    # Rounded like ingest.derive (ENERGY_DECIMALS places, half to even).
+    energy = F.bround(energy, ENERGY_DECIMALS)
     fast = (clean.withColumn("energy", energy).where(F.col("energy").isNotNull())
             .select("park", "meter_id", F.col("ts").alias("interval_start"),
                     F.col("step_s").alias("duration_s"), "energy",
@@ -275,7 +278,10 @@ def derive_intervals(readings: DataFrame, parks_text: dict[str, str]) -> DataFra
 
 
 def rollup_intervals(intervals: DataFrame, zones: DataFrame) -> DataFrame:
-    """Sums per UTC hour and per local day, month and year (see ``ingest.derive``).
+    """Sums per UTC hour and per local day, month and year (see ``ingest.rollups``).
+
+    As in :mod:`zeropark.ingest.rollups`: hours and days sum intervals, months sum days,
+    years sum months, each sum rounded to ``ENERGY_DECIMALS`` places.
 
     Parameters
     ----------
@@ -301,19 +307,23 @@ def rollup_intervals(intervals: DataFrame, zones: DataFrame) -> DataFrame:
         F.when(F.col("estimated"), known).otherwise(F.lit(0.0)).alias("estimated_energy"),
         F.when(missing, 1).otherwise(0).alias("missing"),
         F.date_trunc("hour", "interval_start").alias("hour"),
-        F.date_trunc("day", local).alias("day"),
-        F.date_trunc("month", local).alias("month"),
-        F.date_trunc("year", local).alias("year"))
-    parts = []
-    for period in ("hour", "day", "month", "year"):
-        parts.append(base.groupBy("park", "meter_id", F.col(period).alias("period_start")).agg(
-            F.sum("energy").alias("energy"), F.sum("estimated_energy").alias("estimated_energy"),
-            F.count("*").cast("int").alias("n_intervals"),
-            F.sum("missing").cast("int").alias("n_missing"),
-        ).withColumn("period", F.lit(period)))
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.unionByName(part)
+        F.date_trunc("day", local).alias("day"))
+
+    def summed(frame: DataFrame, key: Column, period: str, count: Column,
+               missing_: Column) -> DataFrame:
+        return frame.groupBy("park", "meter_id", key.alias("period_start")).agg(
+            F.bround(F.sum("energy"), ENERGY_DECIMALS).alias("energy"),
+            F.bround(F.sum("estimated_energy"), ENERGY_DECIMALS).alias("estimated_energy"),
+            count.cast("int").alias("n_intervals"), missing_.cast("int").alias("n_missing"),
+        ).withColumn("period", F.lit(period))
+
+    hours = summed(base, F.col("hour"), "hour", F.count("*"), F.sum("missing"))
+    days = summed(base, F.col("day"), "day", F.count("*"), F.sum("missing")).cache()
+    months = summed(days, F.date_trunc("month", "period_start"), "month",
+                    F.sum("n_intervals"), F.sum("n_missing"))
+    years = summed(months, F.date_trunc("year", "period_start"), "year",
+                   F.sum("n_intervals"), F.sum("n_missing"))
+    out = hours.unionByName(days).unionByName(months).unionByName(years)
     return out.select("park", "meter_id", "period", "period_start", "energy",
                       "estimated_energy", "n_intervals", "n_missing")
 

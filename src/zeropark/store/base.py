@@ -18,11 +18,19 @@ Tables and their meaning (units are the meter's canonical unit, see
     park's time zone (stored as naive local timestamps).
 ``quality_issues``
     :class:`zeropark.issues.Issue` values per meter, replaced on each derivation.
+``derive_state``
+    Per meter, where the last derivation stopped (last reading's ``seq``, ``ts`` and
+    value, step and nominal spacing [ns], whether the next one may append), so that a
+    derivation can append to the stored intervals instead of starting over.
+
+How a back-end lays these out is its own business: the DuckDB store keeps compact
+``*_data`` tables keyed by integer meter keys and shows the tables above as views
+(:mod:`zeropark.store._duckdb_schema`); PostgreSQL has them as tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -33,7 +41,7 @@ from zeropark.model import Park
 
 
 class TimeseriesStore(Protocol):
-    """What pipelines need from a store; implemented by :class:`DuckDBStore`."""
+    """What pipelines need from a store; implemented by ``DuckDBStore`` and ``PostgresStore``."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all."""
@@ -72,8 +80,51 @@ class TimeseriesStore(Protocol):
         ...
 
     def rollups(self, park_id: str, period: str, start: pd.Timestamp | None = None,
-                end: pd.Timestamp | None = None) -> pd.DataFrame:
-        """Rollups of one period kind, optionally within [start, end)."""
+                end: pd.Timestamp | None = None, *,
+                meter_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rollups of one period kind, optionally within [start, end) and of some meters."""
+        ...
+
+    def readings_frame(self, park_id: str, meter_ids: Sequence[str], *,
+                       after_seq: Mapping[str, int] | None = None) -> pd.DataFrame:
+        """Raw readings of several meters for derivation.
+
+        Columns ``meter_id`` (str), ``ts`` (int64 [ns] since the UTC epoch), ``value``
+        (float64, canonical unit), ``ingested_at`` (int64 [ns] since the UTC epoch),
+        ``seq`` (int64); sorted by ``meter_id``, then ``seq``. With `after_seq`, meters
+        in the mapping get only rows with ``seq > after_seq[meter]``; others get all.
+        """
+        ...
+
+    def derive_states(self, park_id: str, meter_ids: Sequence[str]) -> pd.DataFrame:
+        """Saved derivation states.
+
+        Columns ``meter_id``, ``last_seq``, ``last_ts`` (int64 [ns]), ``last_value``,
+        ``step_ns``, ``nominal_ns``, ``appendable`` (bool); meters without a state have
+        no row.
+        """
+        ...
+
+    def write_derived(self, park_id: str, *, replace: Sequence[str], intervals: pd.DataFrame,
+                      rollups: pd.DataFrame, issues: pd.DataFrame,
+                      states: pd.DataFrame) -> None:
+        """Write derivation results of many meters in one transaction.
+
+        1. meters in `replace`: delete all their intervals, rollups, quality issues and
+           derive state;
+        2. `intervals` (``meter_id``, ``interval_start`` int64 [ns] UTC, ``duration_s``,
+           ``energy``, ``estimated``, ``flags``): for a meter not in `replace`, first
+           delete its stored intervals with ``interval_start`` ≥ the smallest given for
+           it; then insert all;
+        3. `rollups` (``meter_id``, ``period``, ``period_start`` int64 [ns], naive: UTC
+           for hour, park-local otherwise, ``energy``, ``estimated_energy``,
+           ``n_intervals``, ``n_missing``): for a meter not in `replace`, first delete
+           stored rows with the same (meter, period, period_start); then insert all;
+        4. `issues` (columns of ``quality_issues`` without ``park_id``): inserted;
+        5. `states` (columns of :meth:`derive_states`): upserted by ``meter_id``.
+
+        Bumps the store's ``generation``.
+        """
         ...
 
     def quality_issues(self, park_id: str) -> pd.DataFrame:

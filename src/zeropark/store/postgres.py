@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -36,7 +37,7 @@ from zeropark.errors import StoreError
 from zeropark.issues import Issue
 from zeropark.model import Park
 from zeropark.store._pgsql import CompatConnection, adapt_param, copy_rows, rows_to_frame
-from zeropark.store.duckdb import _naive_utc, issues_frame
+from zeropark.store.duckdb import ISSUE_COLUMNS, STATE_COLUMNS, _naive_utc, issues_frame
 
 #: Advisory-lock key of partition creation (any constant bigint; "zppart" in ASCII).
 PARTITION_LOCK_KEY = 0x7A7070617274
@@ -73,6 +74,38 @@ def split_schema(url: str) -> tuple[str, str | None]:
     schema = next((kv.split("=", 1)[1] for kv in query if kv.startswith("schema=")), None)
     rest = "&".join(kv for kv in query if not kv.startswith("schema="))
     return urlunsplit(parts._replace(query=rest)), schema
+
+
+def _naive(stamps: pd.Series) -> pd.Series:
+    """Int64 [ns] since the epoch, or timestamps, as naive ``datetime64[us]`` (UTC if tz-aware)."""
+    if pd.api.types.is_integer_dtype(stamps.dtype):
+        stamps = pd.Series(pd.to_datetime(stamps.to_numpy(dtype="int64"), unit="ns"),
+                           index=stamps.index)
+    return _naive_utc(stamps)
+
+
+def _keyed(frame: pd.DataFrame, park_id: str, stamp: str, key: list[str]) -> pd.DataFrame:
+    """Derived rows with ``park_id``, text ``meter_id`` and naive `stamp`; unique on `key`.
+
+    Raises
+    ------
+    StoreError
+        If two rows share (meter, *key*) (the table's primary key would refuse them).
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=["park_id", "meter_id", *key]).astype(
+            {stamp: "datetime64[us]"})
+    out = frame.assign(park_id=park_id, meter_id=frame["meter_id"].astype(str),
+                       **{stamp: _naive(frame[stamp])})
+    if out.duplicated(["meter_id", *key]).any():
+        raise StoreError(f"write_derived: rows repeat a (meter, {', '.join(key)})")
+    return out
+
+
+def _state_rows(states: pd.DataFrame) -> pd.DataFrame:
+    """`states` with nullable integer columns, so COPY writes integers, not floats."""
+    ints = dict.fromkeys(("last_seq", "last_ts", "step_ns", "nominal_ns"), "Int64")
+    return states[STATE_COLUMNS].astype(ints).astype({"appendable": "boolean"})
 
 
 def month_starts(stamps: pd.Series) -> list[pd.Timestamp]:
@@ -428,11 +461,18 @@ class PostgresStore:
         return frame
 
     def rollups(self, park_id: str, period: str, start: pd.Timestamp | None = None,
-                end: pd.Timestamp | None = None) -> pd.DataFrame:
-        """Rollups of `period` with ``period_start`` in [start, end) (naive, see base)."""
+                end: pd.Timestamp | None = None, *,
+                meter_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rollups of `period` with ``period_start`` in [start, end) (naive, see base).
+
+        `meter_ids` restricts the result to those meters.
+        """
         sql = ("SELECT meter_id, period_start, energy, estimated_energy, n_intervals, "
                "n_missing FROM rollups WHERE park_id = %s AND period = %s")
         params: list[object] = [park_id, period]
+        if meter_ids is not None:
+            sql += " AND meter_id = ANY(%s)"
+            params.append(list(meter_ids))
         if start is not None:
             sql += " AND period_start >= %s"
             params.append(pd.Timestamp(start))
@@ -442,6 +482,94 @@ class PostgresStore:
         frame = self._frame(sql + " ORDER BY meter_id, period_start", params)
         frame["period_start"] = pd.to_datetime(frame["period_start"])
         return frame
+
+    # -- incremental derivation ------------------------------------------------------------
+    def readings_frame(self, park_id: str, meter_ids: Sequence[str], *,
+                       after_seq: Mapping[str, int] | None = None) -> pd.DataFrame:
+        """Raw readings of several meters for derivation.
+
+        Same contract as :meth:`zeropark.store.duckdb.DuckDBStore.readings_frame`:
+        columns ``meter_id``, ``ts`` and ``ingested_at`` (int64 [ns] since the UTC
+        epoch), ``value``, ``seq``; sorted by meter, then ``seq``.
+        """
+        ids = sorted(set(meter_ids))
+        after = after_seq or {}
+        frame = self._frame(
+            """
+            SELECT r.meter_id, (extract(epoch FROM r.ts) * 1000000000)::bigint AS ts, r.value,
+                   (extract(epoch FROM r.ingested_at) * 1000000000)::bigint AS ingested_at,
+                   r.seq
+            FROM readings r
+            JOIN unnest(%s::text[], %s::bigint[]) AS s(meter_id, after_seq)
+              ON r.meter_id = s.meter_id
+            WHERE r.park_id = %s AND (s.after_seq IS NULL OR r.seq > s.after_seq)
+            ORDER BY r.meter_id, r.seq
+            """, [ids, [after.get(m) for m in ids], park_id])
+        ints = {c: frame[c].to_numpy(dtype="int64") if len(frame) else np.zeros(0, "int64")
+                for c in ("ts", "ingested_at", "seq")}
+        return pd.DataFrame({
+            "meter_id": pd.Series(frame["meter_id"] if len(frame) else [], dtype="str"),
+            "ts": ints["ts"],
+            "value": pd.to_numeric(frame["value"]).to_numpy(dtype="float64", na_value=np.nan)
+            if len(frame) else np.zeros(0),
+            "ingested_at": ints["ingested_at"],
+            "seq": ints["seq"],
+        })
+
+    def derive_states(self, park_id: str, meter_ids: Sequence[str]) -> pd.DataFrame:
+        """Saved derivation states (see :meth:`DuckDBStore.derive_states`)."""
+        return self._frame(
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM derive_state WHERE park_id = %s AND "
+            "meter_id = ANY(%s) ORDER BY meter_id", [park_id, list(meter_ids)])
+
+    def write_derived(self, park_id: str, *, replace: Sequence[str], intervals: pd.DataFrame,
+                      rollups: pd.DataFrame, issues: pd.DataFrame,
+                      states: pd.DataFrame) -> None:
+        """Write derivation results of many meters in one transaction.
+
+        Same contract as :meth:`zeropark.store.duckdb.DuckDBStore.write_derived`.
+        """
+        replace = list(dict.fromkeys(replace))
+        iv = _keyed(intervals, park_id, "interval_start", ["interval_start"])
+        ru = _keyed(rollups, park_id, "period_start", ["period", "period_start"])
+        self.generation += 1
+        with self.transaction():
+            self.ensure_partitions("intervals", month_starts(iv["interval_start"]))
+            with self._lock, self.conn.cursor() as cur:
+                if replace:
+                    for table in ("intervals", "rollups", "quality_issues", "derive_state"):
+                        cur.execute(f"DELETE FROM {table} WHERE park_id = %s AND "
+                                    "meter_id = ANY(%s)", [park_id, replace])
+                appended = iv[~iv["meter_id"].isin(replace)]
+                if not appended.empty:
+                    cut = appended.groupby("meter_id")["interval_start"].min()
+                    cur.execute("DELETE FROM intervals i USING unnest(%s::text[], "
+                                "%s::timestamp[]) AS c(meter_id, lo) WHERE i.park_id = %s "
+                                "AND i.meter_id = c.meter_id AND i.interval_start >= c.lo",
+                                [list(cut.index), [t.to_pydatetime() for t in cut], park_id])
+                copy_rows(cur, "intervals", iv, ["park_id", "meter_id", "interval_start",
+                                                 "duration_s", "energy", "estimated", "flags"])
+                upserted = ru[~ru["meter_id"].isin(replace)]
+                if not upserted.empty:
+                    cur.execute(
+                        "DELETE FROM rollups r USING unnest(%s::text[], %s::text[], "
+                        "%s::timestamp[]) AS k(meter_id, period, period_start) WHERE "
+                        "r.park_id = %s AND r.meter_id = k.meter_id AND r.period = k.period "
+                        "AND r.period_start = k.period_start",
+                        [upserted["meter_id"].tolist(), upserted["period"].astype(str).tolist(),
+                         [t.to_pydatetime() for t in upserted["period_start"]], park_id])
+                copy_rows(cur, "rollups", ru, ["park_id", "meter_id", "period", "period_start",
+                                               "energy", "estimated_energy", "n_intervals",
+                                               "n_missing"])
+                if not issues.empty:
+                    copy_rows(cur, "quality_issues", issues.assign(park_id=park_id),
+                              ISSUE_COLUMNS)
+                if not states.empty:
+                    cur.execute("DELETE FROM derive_state WHERE park_id = %s AND "
+                                "meter_id = ANY(%s)",
+                                [park_id, [str(m) for m in states["meter_id"]]])
+                    copy_rows(cur, "derive_state", _state_rows(states).assign(park_id=park_id),
+                              ["park_id", *STATE_COLUMNS])
 
     def put_activity(self, park_id: str, rows: pd.DataFrame, *, imported_from: str) -> int:
         """Insert or replace activity records (by ``record_id``); see DuckDBStore."""
