@@ -9,7 +9,9 @@ Run: ``.venv/bin/python benchmarks/ingest.py`` (options: ``--meters``, ``--days`
     derivation of the changed meters) — ``run_mqtt``;
 (c) the ceiling: one Arrow table of the same points inserted into a bare DuckDB table;
 
-and the store's bytes per 15-minute point on disk after a checkpoint.
+and the store's bytes per 15-minute point on disk after a checkpoint; then the same points
+written a day per transaction (the live append route) and the bytes per point before and
+after ``zeropark db compact``.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def readings(n_meters: int, n_steps: int, seed: int = 1) -> pd.DataFrame:
 
 
 def bench_bulk(tmp: Path, frame: pd.DataFrame, park_toml: str) -> tuple[float, float]:
+    tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "bulk.parquet"
     frame.to_parquet(path, index=False)
     park = parse_park(park_toml)
@@ -77,6 +80,7 @@ def bench_bulk(tmp: Path, frame: pd.DataFrame, park_toml: str) -> tuple[float, f
 
 
 def bench_arrow(tmp: Path, frame: pd.DataFrame) -> tuple[float, float]:
+    tmp.mkdir(parents=True, exist_ok=True)
     arrow_points = pa.Table.from_pandas(frame.rename(columns={"timestamp": "ts"}),
                                         preserve_index=False)
     path = tmp / "arrow.duckdb"
@@ -89,6 +93,40 @@ def bench_arrow(tmp: Path, frame: pd.DataFrame) -> tuple[float, float]:
     con.execute("CHECKPOINT")
     con.close()
     return len(frame) / elapsed, path.stat().st_size / len(frame)
+
+
+def bench_live(tmp: Path, frame: pd.DataFrame, park_toml: str) -> tuple[float, float, float]:
+    """Readings written one day at a time, time-first (as live ingest commits them).
+
+    Each day is one transaction of ``insert_readings`` + ``rederive`` (the append route),
+    as :class:`zeropark.ingest.live.LiveIngest` flushes and derives. Returns points/s and
+    bytes/point before and after :func:`zeropark.store.compact.compact_store`.
+    """
+    from zeropark.ingest.derive import rederive
+    from zeropark.store.compact import compact_store
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    park = parse_park(park_toml)
+    path = tmp / "live.duckdb"
+    day = pd.DatetimeIndex(frame["timestamp"]).floor("D")
+    rows = frame.assign(value_raw=frame["value"], unit_raw="kWh", source="live",
+                        ts=frame["timestamp"])
+    rows = rows.iloc[np.lexsort((rows["meter_id"].to_numpy(), day.asi8))]
+    rows = rows.assign(source_row=np.arange(len(rows)))  # a running message counter
+    day = pd.DatetimeIndex(rows["timestamp"]).floor("D")
+    bounds = np.flatnonzero(np.r_[True, day[1:] != day[:-1], True])
+    with DuckDBStore(path) as store:
+        store.save_park(park)
+        t0 = time.perf_counter()
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            with store.transaction():
+                new = store.insert_readings(park.park_id, rows.iloc[lo:hi])
+                rederive(store, park, sorted(new["meter_id"].unique()))
+        elapsed = time.perf_counter() - t0
+        store.con.execute("CHECKPOINT")
+    before = path.stat().st_size / len(frame)
+    after = compact_store(path).after / len(frame)
+    return len(frame) / elapsed, before, after
 
 
 def free_port() -> int:
@@ -169,13 +207,24 @@ def main() -> None:
     parser.add_argument("--mqtt-meters", type=int, default=100)
     parser.add_argument("--mqtt-steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500, help="readings per MQTT message")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="bulk and ceiling runs, each into a fresh store; the best counts")
     args = parser.parse_args()
     steps = args.days * 96
     frame = readings(args.meters, steps)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        arrow_rate, arrow_bytes = bench_arrow(tmp, frame)
-        bulk_rate, bulk_bytes = bench_bulk(tmp, frame, park_text(args.meters))
+        # Alternate the two so that both see the same machine load; report the best run
+        # of each (the usual convention for throughput on a shared machine) and the median.
+        arrow_runs, bulk_runs = [], []
+        for k in range(args.repeat):
+            arrow_runs.append(bench_arrow(tmp / f"arrow{k}", frame))
+            bulk_runs.append(bench_bulk(tmp / f"bulk{k}", frame, park_text(args.meters)))
+        arrow_rate, arrow_bytes = max(arrow_runs)
+        bulk_rate, bulk_bytes = max(bulk_runs)
+        bulk_median = float(np.median([r for r, _ in bulk_runs]))
+        live_rate, live_before, live_after = bench_live(tmp / "live", frame,
+                                                        park_text(args.meters))
         mqtt_frame = readings(args.mqtt_meters, args.mqtt_steps, seed=2)
         mqtt_rate = bench_mqtt(tmp, mqtt_frame, park_text(args.mqtt_meters), args.batch)
     print(f"points: bulk {len(frame):,} ({args.meters} meters x {steps} x 15 min); "
@@ -184,6 +233,10 @@ def main() -> None:
           f"{arrow_bytes:5.1f} bytes/point on disk")
     print(f"(a) bulk file ingest, full path:   {bulk_rate:14,.0f} points/s  "
           f"{bulk_bytes:5.1f} bytes/point on disk (raw + intervals + rollups)")
+    print(f"    best of {args.repeat} (median {bulk_median:,.0f} points/s); "
+          f"{bulk_rate / arrow_rate:.2f} of the ceiling")
+    print(f"    live-style, a day per commit:  {live_rate:14,.0f} points/s  "
+          f"{live_before:5.1f} bytes/point; {live_after:.1f} after `zeropark db compact`")
     if mqtt_rate is None:
         print("(b) MQTT path: skipped (mosquitto not installed)")
     else:

@@ -14,8 +14,8 @@ from rich.console import Console
 
 from zeropark.errors import ParkError
 
-db_app = typer.Typer(help="PostgreSQL server mode: schema migrations (Alembic).",
-                     no_args_is_help=True)
+db_app = typer.Typer(help="Store maintenance: PostgreSQL schema migrations (Alembic), "
+                     "compacting the embedded DuckDB file.", no_args_is_help=True)
 lake_app = typer.Typer(help="Data lake: partitioned Parquet (park=/year=/month=) export and "
                        "import.", no_args_is_help=True)
 console = Console()
@@ -55,6 +55,22 @@ def db_upgrade(url: UrlOpt = None,
     upgrade(base, schema=schema, revision=revision)
     console.print(f"{redact(base)}{f' schema {schema}' if schema else ''}: at revision "
                   f"{current(base, schema=schema)}")
+
+
+@db_app.command("compact")
+def db_compact(store: Annotated[Path | None, typer.Option(
+        "--store", help="DuckDB file (default $ZEROPARK_STORE_PATH).")] = None) -> None:
+    """Rewrite the embedded store sorted by meter and time (after live ingest; offline)."""
+    from zeropark.settings import Settings
+    from zeropark.store.compact import compact_store
+
+    path = store or Settings().store_path
+    try:
+        report = compact_store(path)
+    except ParkError as err:
+        err_console.print(f"error: {err}")
+        raise typer.Exit(code=1) from err
+    console.print(f"{path}: {report.before:,} -> {report.after:,} bytes")
 
 
 @db_app.command("current")

@@ -16,6 +16,7 @@ import pytest
 
 from zeropark.errors import StoreError
 from zeropark.model import Park, parse_park
+from zeropark.store import _duckdb_schema
 from zeropark.store._bulk import UNIT_NULL
 from zeropark.store.duckdb import DuckDBStore
 
@@ -108,7 +109,9 @@ def _stamp(text: str) -> pd.Timestamp:
 # -- migration -------------------------------------------------------------------------------
 
 
-def test_version_1_file_is_migrated_with_the_same_rows(tmp_path: Path) -> None:
+def test_version_1_file_is_migrated_with_the_same_rows(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_duckdb_schema, "_MIGRATE_ROWS", 2)  # readings copied in 3 steps
     path = tmp_path / "v1.duckdb"
     _v1_file(path)
     with pytest.raises(StoreError, match="open it once read-write"):
@@ -135,6 +138,9 @@ def test_version_1_file_is_migrated_with_the_same_rows(tmp_path: Path) -> None:
         assert stored[0] == (None, None)
         assert stored[1] == (0.011, "MWh")
         assert np.isnan(stored[2][0]) and stored[2][1] == UNIT_NULL
+        # the whole-kWh values became integers (value NULL, value_int, value_scale 0)
+        assert store.con.execute("SELECT count(*) FROM reading_data WHERE value IS NULL AND "
+                                 "value_int IS NOT NULL AND value_scale = 0").fetchone() == (5,)
         assert store.con.execute("SELECT count(*) FROM ingest_batches").fetchone() == (4,)
         # new readings continue the sequence
         store.insert_readings("p", pd.DataFrame({
@@ -155,11 +161,11 @@ def test_big_tables_have_no_index_and_rows_are_stored_sorted(tmp_path: Path) -> 
                               "source": "f.csv", "source_row": range(2, 8)})
         frame["value_raw"] = frame["value"]
         assert store.insert_readings("p", frame) is frame  # all new: the frame itself
-        stored = store.con.execute("SELECT k.meter_id, d.value, d.seq FROM reading_data d "
+        stored = store.con.execute("SELECT k.meter_id, d.value_int, d.seq FROM reading_data d "
                                    "JOIN meter_keys k USING (meter_key) ORDER BY d.rowid"
                                    ).fetchall()
-        assert stored == [("b", 1.0, 1), ("b", 3.0, 3), ("b", 5.0, 5),
-                          ("a", 2.0, 2), ("a", 4.0, 4), ("a", 6.0, 6)]
+        assert stored == [("b", 1, 1), ("b", 3, 3), ("b", 5, 5),
+                          ("a", 2, 2), ("a", 4, 4), ("a", 6, 6)]
         constraints = store.con.execute(
             "SELECT count(*) FROM duckdb_constraints() WHERE table_name IN ('reading_data', "
             "'interval_data', 'rollup_data') AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
@@ -256,11 +262,13 @@ def _register_year(n_meters: int, seed: int = 7) -> tuple[pd.DataFrame, np.ndarr
     return frame, register
 
 
-def test_a_year_of_register_data_takes_under_7_bytes_per_point(tmp_path: Path) -> None:
+def test_a_year_of_register_data_takes_under_6_bytes_per_point(tmp_path: Path) -> None:
     """Issue 7: readings + 15-min intervals + hour/day rollups, 20 meters × 35,040 points.
 
-    Measured 5.8 B/point with DuckDB 2.0.1 (64 KiB blocks); the file size includes every
-    fixed cost (catalog, small tables, their indexes).
+    Measured 5.72 B/point with DuckDB 2.0.1 (64 KiB blocks), readings stored as integer
+    hundredths of a kWh (6.47 B/point when they were DOUBLE); the file size includes
+    every fixed cost (catalog, small tables, their indexes). The bound leaves 3 % for
+    other DuckDB versions; the issue's target is 6.
     """
     n_meters = 20
     frame, register = _register_year(n_meters)
@@ -295,7 +303,7 @@ def test_a_year_of_register_data_takes_under_7_bytes_per_point(tmp_path: Path) -
         block = store.con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
     assert block == (65536,)  # a new file gets 64 KiB blocks (DuckDB's default: 256 KiB)
     bytes_per_point = path.stat().st_size / len(frame)
-    assert bytes_per_point < 7.0
+    assert bytes_per_point < 5.9
 
 
 @pytest.mark.slow

@@ -358,10 +358,9 @@ def _clean_segments(b: _Batch, p: _Params, step: np.ndarray | None = None) -> np
     n_seg = len(first)
     if not n_seg:
         return np.zeros(0, bool)
-    seg = np.repeat(np.arange(n_seg), end - first)
     code_seg = b.code[first]
-    ok = p.register[code_seg] & (end - first >= 2)
     has_pair = end - first >= 2
+    ok = p.register[code_seg] & has_pair
     d_seg = np.zeros(n_seg, "int64")
     d_seg[has_pair] = b.t[first[has_pair] + 1] - b.t[first[has_pair]]
     if step is None:
@@ -372,18 +371,35 @@ def _clean_segments(b: _Batch, p: _Params, step: np.ndarray | None = None) -> np
         ok &= d_seg == step
     ok &= b.t[first] % np.where(d_seg > 0, d_seg, 1) == 0
     v = b.v
-    bad_row = ~np.isfinite(v) | (v < 0) | (v > p.register_max[b.code]) | _sentinel(v)
+    bad_row = ~np.isfinite(v)
+    bad_row |= v < 0
+    if np.isfinite(p.register_max).any():
+        bad_row |= v > p.register_max[b.code]
+    bad_row |= _sentinel(v)
     dt = np.diff(b.t)
     d = b.dv = np.diff(v)
-    pair_seg = seg[:-1]
-    inside = seg[1:] == pair_seg
-    rated = p.rated[b.code[:-1]]
-    with np.errstate(invalid="ignore"):
-        lim = rated * dt / NS_PER_HOUR
-        bad_pair = inside & ((dt != d_seg[pair_seg]) | (d < 0) | (d > lim * SPIKE_TOLERANCE))
-    bad = np.bincount(seg[bad_row], minlength=n_seg) + np.bincount(
-        pair_seg[bad_pair], minlength=n_seg)
-    return np.asarray(ok & (bad == 0))
+    # Pairs across two meters (the last row of each segment) must not count: give them
+    # the segment's own spacing and a zero increase.
+    cross = end[:-1] - 1
+    dt[cross] = d_seg[:-1]
+    bad_pair = d < 0
+    bad_pair[cross] = False
+    if np.isfinite(p.rated).any():
+        with np.errstate(invalid="ignore"):
+            lim = p.rated[b.code[:-1]] * dt / NS_PER_HOUR
+            spike = d > lim * SPIKE_TOLERANCE
+        spike[cross] = False
+        bad_pair |= spike
+    bad = np.logical_or.reduceat(bad_row, first)
+    if len(dt):
+        pad = np.r_[bad_pair, False]
+        bad |= np.logical_or.reduceat(pad, first)
+        # Constant spacing: the largest and smallest spacing of the segment are both d_seg.
+        dtp = np.r_[dt, 0]
+        dtp[end - 1] = d_seg  # the last row has no pair of its own
+        bad |= (np.maximum.reduceat(dtp, first) != d_seg) | (np.minimum.reduceat(dtp, first)
+                                                              != d_seg)
+    return np.asarray(ok & ~bad)
 
 
 def _clean_intervals(b: _Batch, keep_rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -429,17 +445,28 @@ class _Out:
             self.flags.append(lookup[inverse] if len(names) else np.zeros(0, "int32"))
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """All rows sorted by (code, start)."""
+        """All rows sorted by (code, start).
+
+        Every part is sorted by (code, start) and holds each of its codes in one run, and
+        no code is in two parts; so the runs are put in code order, not the rows sorted.
+        """
         if not self.code:
             e = np.empty(0, "int64")
             return e, e, e.astype("int32"), e.astype(float), e.astype(bool), e.astype("int32")
-        cols = [np.concatenate(c) for c in (self.code, self.start, self.duration_s,
-                                            self.energy, self.estimated, self.flags)]
-        if len(cols[0]) and np.any((np.diff(cols[0]) < 0)
-                                   | ((np.diff(cols[0]) == 0) & (np.diff(cols[1]) <= 0))):
-            order = np.lexsort((cols[1], cols[0]))
-            cols = [c[order] for c in cols]
-        return tuple(cols)
+        parts = list(zip(self.code, self.start, self.duration_s, self.energy, self.estimated,
+                         self.flags, strict=True))
+        if len(parts) == 1:
+            return tuple(np.ascontiguousarray(c) for c in parts[0])
+        runs = []
+        for j, code in enumerate(self.code):
+            if len(code):
+                first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+                ends = np.r_[first[1:], len(code)]
+                runs.extend((int(code[a]), j, int(a), int(b))
+                            for a, b in zip(first, ends, strict=True))
+        runs.sort()
+        return tuple(np.concatenate([parts[j][c][a:b] for _, j, a, b in runs])
+                     if runs else parts[0][c][:0] for c in range(6))
 
 
 def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> int:
@@ -492,8 +519,9 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
         code, start, energy = _clean_intervals(batch, keep_rows)
         step_seg = np.zeros(len(first), "int64")
         step_seg[clean] = batch.t[first[clean] + 1] - batch.t[first[clean]]
-        seg_of_pair = np.searchsorted(batch.code[first], code)
-        out.add(code, start, (step_seg[seg_of_pair] // 1_000_000_000).astype("int32"), energy)
+        step_s = np.zeros(len(ids), "int32")
+        step_s[batch.code[first]] = step_seg // 1_000_000_000
+        out.add(code, start, step_s[code], energy)
         for s in np.flatnonzero(clean):
             k = int(batch.code[first[s]])
             last = int(end[s]) - 1
@@ -518,8 +546,9 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
             if state is not None:
                 states[k] = state
     code, start, duration, energy, estimated, flags = out.arrays()
-    full_codes = np.array(sorted(codes[m] for m in full), "int64")
-    in_full = np.isin(code, full_codes)
+    is_full = np.zeros(len(ids), bool)
+    is_full[[codes[m] for m in full]] = True
+    in_full = is_full[code]
     rollups = rollup_arrays(code[in_full], start[in_full], energy[in_full],
                             estimated[in_full], timezone=tz) if full else {}
     if appended and not in_full.all():
@@ -534,7 +563,7 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
             "interval_start": start, "duration_s": duration, "energy": energy,
             "estimated": estimated,
             "flags": pd.Categorical.from_codes(flags, categories=list(out.flag_names)),
-        }),
+        }, copy=False),
         rollups=_rollup_frame(rollups, ids),
         issues=(pd.concat(issues, ignore_index=True) if issues
                 else issues_frame(park.park_id, "", ())),
@@ -572,8 +601,9 @@ def _append(store: TimeseriesStore, park: Park, ids: list[str], codes: dict[str,
     clean = _clean_segments(aug, params, step)
     keep_rows = np.repeat(clean, a_end - a_first)
     code, start, energy = _clean_intervals(aug, keep_rows)
-    seg_of_pair = np.searchsorted(seg_code, code)
-    out.add(code, start, (step[seg_of_pair] // 1_000_000_000).astype("int32"), energy)
+    step_s = np.zeros(len(ids), "int32")
+    step_s[seg_code] = step // 1_000_000_000
+    out.add(code, start, step_s[code], energy)
     for s in np.flatnonzero(clean):
         k = int(seg_code[s])
         last = int(a_end[s]) - 1
@@ -654,7 +684,7 @@ def _rollup_frame(rollups: dict[str, Rollup], ids: list[str]) -> pd.DataFrame:
         "period": period, "period_start": r.start, "energy": r.energy,
         "estimated_energy": r.estimated_energy, "n_intervals": r.n_intervals,
         "n_missing": r.n_missing,
-    }) for period, r in rollups.items()]
+    }, copy=False) for period, r in rollups.items()]
     if not frames:
         return pd.DataFrame({"meter_id": pd.Categorical([], categories=ids), "period": [],
                              "period_start": np.empty(0, "int64"), "energy": [],

@@ -101,21 +101,27 @@ class Rollup:
 
 
 def _sum_segments(code: np.ndarray, key: np.ndarray, energy: np.ndarray,
-                  estimated: np.ndarray, n: np.ndarray, missing: np.ndarray) -> Rollup:
-    """Sum runs of equal (code, key); rows sorted by code with `key` non-decreasing per code."""
+                  estimated: np.ndarray | None, n: np.ndarray | None,
+                  missing: np.ndarray | None) -> Rollup:
+    """Sum runs of equal (code, key); rows sorted by code with `key` non-decreasing per code.
+
+    ``None`` for `estimated` or `missing` means all zero, for `n` one per row.
+    """
     if not len(code):
         return Rollup.empty()
-    brk = np.flatnonzero((code[1:] != code[:-1]) | (key[1:] != key[:-1])) + 1
-    first = np.concatenate(([0], brk))
+    change = key[1:] != key[:-1]
+    change |= code[1:] != code[:-1]
+    first = np.concatenate(([0], np.flatnonzero(change) + 1))
 
-    def total(x: np.ndarray, rounded: bool) -> np.ndarray:
-        if not x.any():  # all zero (no estimate, nothing missing): skip the pass
-            return np.zeros(len(first), x.dtype)
+    def total(x: np.ndarray | None, rounded: bool) -> np.ndarray:
+        if x is None or not x.any():  # all zero: skip the pass
+            return np.zeros(len(first), "float64" if rounded else "int64")
         out = np.add.reduceat(x, first)
         return round_energy(out) if rounded else out
 
+    count = np.diff(np.r_[first, len(code)]) if n is None else np.add.reduceat(n, first)
     return Rollup(code[first], key[first], total(energy, True), total(estimated, True),
-                  total(n, False), total(missing, False))
+                  count, total(missing, False))
 
 
 def local_wall_ns(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
@@ -172,15 +178,15 @@ def interval_rollups(code: np.ndarray, start_ns: np.ndarray, energy: np.ndarray,
     """
     energy = np.asarray(energy, "float64")
     missing = np.isnan(energy)
-    known = np.where(missing, 0.0, energy) if missing.any() else energy
+    any_missing = bool(missing.any())
+    known = np.where(missing, 0.0, energy) if any_missing else energy
     estimated = np.asarray(estimated, bool)
-    est = np.where(estimated, known, 0.0) if estimated.any() else np.zeros(len(energy))
-    ones = np.ones(len(code), "int64")
-    miss = missing.astype("int64")
+    est = np.where(estimated, known, 0.0) if estimated.any() else None
+    miss = missing.astype("int64") if any_missing else None
     start_ns = np.asarray(start_ns, "int64")
-    hours = _sum_segments(code, start_ns - start_ns % NS_PER_HOUR, known, est, ones, miss)
+    hours = _sum_segments(code, start_ns // NS_PER_HOUR * NS_PER_HOUR, known, est, None, miss)
     local = local_wall_ns(start_ns, timezone)
-    days = _sum_segments(code, local - local % NS_PER_DAY, known, est, ones, miss)
+    days = _sum_segments(code, local // NS_PER_DAY * NS_PER_DAY, known, est, None, miss)
     return hours, days
 
 

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from zeropark.errors import StoreError
 from zeropark.store._bulk import (
@@ -25,9 +26,11 @@ from zeropark.store._bulk import (
     factorize,
     float_column,
     int_or_float_column,
+    scaled_values,
     sort_order,
     stored_value_raw,
 )
+from zeropark.store._duckdb_schema import READING_DATA_COLUMNS, value_sql
 
 
 def meter_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
@@ -177,9 +180,9 @@ def new_reading_mask(con: duckdb.DuckDBPyConnection, keys: np.ndarray,
     con.register("zp_incoming", incoming)
     try:
         changed = con.execute(
-            """
+            f"""
             WITH current AS (
-                SELECT r.meter_key, r.ts, arg_max(r.value, r.seq) AS value
+                SELECT r.meter_key, r.ts, arg_max({value_sql("r")}, r.seq) AS value
                 FROM reading_data r
                 SEMI JOIN zp_incoming i ON r.meter_key = i.meter_key AND r.ts = i.ts
                 GROUP BY r.meter_key, r.ts),
@@ -202,6 +205,9 @@ def append_readings(con: duckdb.DuckDBPyConnection, park_id: str, frame: pd.Data
                     rows: np.ndarray | None, *, keys: np.ndarray, ts: np.ndarray,
                     value: np.ndarray, units: UnitCodes) -> None:
     """Store `rows` of `frame` (None: all): ``seq`` in file order, sorted by (key, ts).
+
+    Decimal values go to ``value_int`` / ``value_scale`` (:func:`scaled_values`, one
+    scale per meter); ``value_raw`` is compared with the value as received.
 
     Parameters
     ----------
@@ -238,18 +244,23 @@ def append_readings(con: duckdb.DuckDBPyConnection, park_id: str, frame: pd.Data
     def take(a: np.ndarray) -> np.ndarray:
         return a if pick is None else a[pick]
 
-    value = take(value)
+    value, keys = take(value), take(keys)
+    stored, value_int, value_scale = scaled_values(value, keys)
     table = pa.table({
-        "meter_key": pa.array(take(keys), type=pa.int32()),
+        "meter_key": pa.array(keys, type=pa.int32()),
         "ts": pa.array(take(ts), type=pa.timestamp("us")),
-        "value": pa.array(value, type=pa.float64(), from_pandas=True),
+        "value": stored,
+        "value_int": value_int,
+        "value_scale": value_scale,
         "value_raw": stored_value_raw(value, take(float_column(frame, "value_raw"))),
         "unit_raw": units.stored(pick),
         "batch_id": pa.array(batch, type=pa.int32()),
         "source_row": pa.array(source_row, from_pandas=True).cast(pa.int64()),
         "seq": pa.array(seq, type=pa.int64()),
     })
-    execute_with(con, "zp_readings", table, "INSERT INTO reading_data SELECT * FROM zp_readings")
+    names = ", ".join(READING_DATA_COLUMNS)
+    execute_with(con, "zp_readings", table,
+                 f"INSERT INTO reading_data ({names}) SELECT {names} FROM zp_readings")
 
 
 def add_batches(con: duckdb.DuckDBPyConnection, park_id: str, source: pd.Series,
@@ -318,7 +329,10 @@ def write_intervals(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mk: np.
         "duration_s": arrow_column(frame["duration_s"], order, pa.int32()),
         "energy": arrow_column(frame["energy"], order, pa.float64()),
         "estimated": arrow_column(frame["estimated"], order, pa.bool_()),
-        "flags": arrow_column(frame["flags"], order),
+        # '' (no flag, nearly every row) is stored as NULL, which costs nothing on disk;
+        # the ``intervals`` view shows it as ''.
+        "flags": pc.if_else(pc.equal(flags := arrow_column(frame["flags"], order).cast(
+            pa.string()), ""), pa.scalar(None, pa.string()), flags),
     })
     execute_with(con, "zp_intervals", table,
                  "INSERT INTO interval_data SELECT meter_key, interval_start, duration_s, "
@@ -351,10 +365,12 @@ def write_rollups(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mk: np.nd
     ordered = sorted(periods)
     period = np.array([ordered.index(p) for p in periods], dtype="int32")[p_codes]
     start = epoch_us(frame["period_start"], name="period_start")
-    order = sort_order(mk, period, start)
+    # Period first: each period's rows of all meters form one run, so the period column is
+    # constant per segment and period_start advances by a constant step within a meter.
+    order = sort_order(period, mk, start)
     if order is not None:
         mk, period, start = mk[order], period[order], start[order]
-    check_unique("rollups", mk, period, start)
+    check_unique("rollups", period, mk, start)
     table = pa.table({
         "meter_key": pa.array(mk, type=pa.int32()),
         "period": pa.DictionaryArray.from_arrays(
