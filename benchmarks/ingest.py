@@ -108,10 +108,10 @@ def bench_live(tmp: Path, frame: pd.DataFrame, park_toml: str) -> tuple[float, f
     tmp.mkdir(parents=True, exist_ok=True)
     park = parse_park(park_toml)
     path = tmp / "live.duckdb"
-    day = pd.DatetimeIndex(frame["timestamp"]).floor("D")
     rows = frame.assign(value_raw=frame["value"], unit_raw="kWh", source="live",
                         ts=frame["timestamp"])
-    rows = rows.iloc[np.lexsort((rows["meter_id"].to_numpy(), day.asi8))]
+    stamp = pd.DatetimeIndex(rows["timestamp"]).asi8
+    rows = rows.iloc[np.lexsort((rows["meter_id"].to_numpy(), stamp))]  # time-first
     rows = rows.assign(source_row=np.arange(len(rows)))  # a running message counter
     day = pd.DatetimeIndex(rows["timestamp"]).floor("D")
     bounds = np.flatnonzero(np.r_[True, day[1:] != day[:-1], True])

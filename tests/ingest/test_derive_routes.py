@@ -273,3 +273,20 @@ def test_vectorised_sentinel_test_matches_the_register_rule() -> None:
     np.testing.assert_array_equal(derive_mod._sentinel(v), _is_sentinel(v))
     assert derive_mod._sentinel(refs).all()
     assert not derive_mod._sentinel(np.array([0.0, 1.5, 65534.0, 1e30])).any()
+
+
+@pytest.mark.parametrize(("zone", "around"), [
+    ("Europe/London", "2024-03-31 01:00"), ("Australia/Lord_Howe", "2024-04-06 15:00"),
+    ("Asia/Kathmandu", "2024-01-01"), ("America/St_Johns", "2024-11-03 03:30"),
+    ("Europe/Amsterdam", "1937-06-30 23:40:28"),  # +00:19:32 -> +00:20, inside a slot
+])
+def test_local_wall_time_by_slots_equals_pandas(zone: str, around: str) -> None:
+    from zeropark.ingest.rollups import local_wall_ns
+
+    rng = np.random.default_rng(1)
+    centre = pd.Timestamp(around, tz="UTC").as_unit("ns").value
+    t = np.sort(centre + rng.integers(-2 * 86_400, 2 * 86_400, 5000) * 1_000_000_000)
+    t = np.r_[t, centre - 1, centre, centre + 1]
+    expected = pd.DatetimeIndex(t.view("datetime64[ns]")).tz_localize("UTC").tz_convert(
+        zone).tz_localize(None).as_unit("ns").asi8
+    np.testing.assert_array_equal(local_wall_ns(t, zone), expected)

@@ -549,8 +549,11 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
     is_full = np.zeros(len(ids), bool)
     is_full[[codes[m] for m in full]] = True
     in_full = is_full[code]
-    rollups = rollup_arrays(code[in_full], start[in_full], energy[in_full],
-                            estimated[in_full], timezone=tz) if full else {}
+    if in_full.all():
+        rollups = rollup_arrays(code, start, energy, estimated, timezone=tz)
+    else:
+        rollups = rollup_arrays(code[in_full], start[in_full], energy[in_full],
+                                estimated[in_full], timezone=tz) if full else {}
     if appended and not in_full.all():
         extra = _append_rollups(store, park, ids, codes, code[~in_full], start[~in_full],
                                 energy[~in_full], estimated[~in_full])

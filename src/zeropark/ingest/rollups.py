@@ -124,8 +124,23 @@ def _sum_segments(code: np.ndarray, key: np.ndarray, energy: np.ndarray,
                   count, total(missing, False))
 
 
+#: Slot of the offset table in :func:`local_wall_ns`. [ns]
+_SLOT_NS = 15 * 60 * 1_000_000_000
+
+
+def _offsets(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
+    """UTC offset (local − UTC) at each instant, int64 ns, through pandas."""
+    index = pd.DatetimeIndex(np.asarray(utc_ns, "int64").view("datetime64[ns]")).tz_localize(
+        "UTC")
+    return np.asarray(index.tz_convert(timezone).tz_localize(None).asi8, "int64") - utc_ns
+
+
 def local_wall_ns(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
     """Park-local wall-clock time of UTC instants, as int64 ns (naive).
+
+    The zone's offset is looked up once per 15-minute slot of the covered span (at the
+    slot's first and last nanosecond); slots that contain a change of offset are
+    converted value by value. Exact for any zone.
 
     Parameters
     ----------
@@ -138,9 +153,31 @@ def local_wall_ns(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(n,)``, int64.
+
+    Examples
+    --------
+    >>> t = pd.DatetimeIndex(["2024-03-31 00:59", "2024-03-31 01:00"], tz="UTC").as_unit("ns")
+    >>> pd.DatetimeIndex(local_wall_ns(t.asi8, "Europe/London")).strftime("%H:%M").tolist()
+    ['00:59', '02:00']
     """
-    index = pd.DatetimeIndex(np.asarray(utc_ns, "int64").view("datetime64[ns]"), tz="UTC")
-    return np.asarray(index.tz_convert(timezone).tz_localize(None).asi8, "int64")
+    utc_ns = np.asarray(utc_ns, "int64")
+    if not len(utc_ns):
+        return utc_ns.copy()
+    lo = int(utc_ns.min())
+    base = lo - lo % _SLOT_NS
+    n_slots = (int(utc_ns.max()) - base) // _SLOT_NS + 1
+    if n_slots > len(utc_ns):  # sparse over a long span: convert the values themselves
+        return utc_ns + _offsets(utc_ns, timezone)
+    starts = base + _SLOT_NS * np.arange(n_slots, dtype="int64")
+    first = _offsets(starts, timezone)
+    last = _offsets(starts + (_SLOT_NS - 1), timezone)
+    slot = (utc_ns - base) // _SLOT_NS
+    out = utc_ns + first[slot]
+    mixed = np.flatnonzero(first != last)
+    if len(mixed):
+        rows = np.flatnonzero(np.isin(slot, mixed))
+        out[rows] = utc_ns[rows] + _offsets(utc_ns[rows], timezone)
+    return out
 
 
 def month_start_ns(local_ns: np.ndarray) -> np.ndarray:

@@ -401,9 +401,9 @@ class DuckDBStore:
         Returns
         -------
         pandas.DataFrame
-            Columns ``meter_id`` (str), ``ts`` (int64 [ns] since the UTC epoch),
-            ``value`` (float64, canonical unit), ``ingested_at`` (int64 [ns] since the
-            UTC epoch), ``seq`` (int64); sorted by ``meter_id``, then ``seq``.
+            Columns ``meter_id`` (Categorical of str), ``ts`` (int64 [ns] since the UTC
+            epoch), ``value`` (float64, canonical unit), ``ingested_at`` (int64 [ns] since
+            the UTC epoch), ``seq`` (int64); sorted by ``meter_id``, then ``seq``.
         """
         ids = sorted(set(meter_ids))
         after = after_seq or {}
@@ -426,16 +426,14 @@ class DuckDBStore:
                     "ORDER BY s.rank, d.seq").fetchnumpy()
             finally:
                 self.con.unregister("zp_selected")
-        names = pa.DictionaryArray.from_arrays(
-            pa.array(np.asarray(got["rank"], dtype="int32")),
-            pa.array(known, type=pa.string())).dictionary_decode()
         return pd.DataFrame({
-            "meter_id": names.to_pandas(),
+            "meter_id": pd.Categorical.from_codes(np.asarray(got["rank"], dtype="int32"),
+                                                  categories=pd.Index(known, dtype=str)),
             "ts": np.asarray(got["ts"], dtype="int64"),
             "value": np.ma.filled(np.ma.asarray(got["value"], dtype="float64"), np.nan),
             "ingested_at": np.asarray(got["ingested_at"], dtype="int64"),
             "seq": np.asarray(got["seq"], dtype="int64"),
-        })
+        }, copy=False)
 
     def iter_meter_ids(self, park_id: str) -> Iterator[str]:
         """Meters with at least one reading."""
