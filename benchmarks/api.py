@@ -64,27 +64,30 @@ def build_store(path: Path, n_meters: int) -> None:
         store.save_park(park)
         con = store.con
         t0 = time.perf_counter()
-        # 15-min intervals of 2024 in UTC (local Asia/Shanghai = UTC+8, no DST).
+        # 15-min intervals of 2024 in UTC (local Asia/Shanghai = UTC+8, no DST), written
+        # straight into the store's data tables (the views `intervals`/`rollups` are
+        # read-only), with the meter keys save_park assigned.
         con.execute(f"""
-            INSERT INTO intervals
-            SELECT '{PARK_ID}', 'm' || m.range::VARCHAR,
+            INSERT INTO interval_data
+            SELECT k.meter_key,
                    TIMESTAMP '2023-12-31 16:00:00' + INTERVAL 15 MINUTE * t.range, 900,
-                   greatest(0, (1 + m.range % 7) * (1.2 + sin(t.range / 96.0 * 6.2832 - 2)
-                            + 0.2 * random())), false, ''
-            FROM range({n_meters}) m, range(35136) t""")
+                   round(greatest(0, (1 + m.range % 7) * (1.2 + sin(t.range / 96.0 * 6.2832 - 2)
+                            + 0.2 * random())), 6), false, NULL
+            FROM range({n_meters}) m
+            JOIN meter_keys k ON k.park_id = '{PARK_ID}' AND k.meter_id = 'm' || m.range::VARCHAR
+            CROSS JOIN range(35136) t
+            ORDER BY 1, 2""")
         t1 = time.perf_counter()
-        con.execute(f"""
-            INSERT INTO rollups
-            SELECT park_id, meter_id, 'hour', date_trunc('hour', interval_start),
-                   sum(energy), 0, count(*), 0
-            FROM intervals WHERE park_id = '{PARK_ID}' GROUP BY ALL""")
-        for period in ("day", "month", "year"):
+        buckets = {"hour": "date_trunc('hour', interval_start)",
+                   "day": "date_trunc('day', interval_start + INTERVAL 8 HOUR)",
+                   "month": "date_trunc('month', interval_start + INTERVAL 8 HOUR)",
+                   "year": "date_trunc('year', interval_start + INTERVAL 8 HOUR)"}
+        for period, bucket in buckets.items():
             con.execute(f"""
-                INSERT INTO rollups
-                SELECT park_id, meter_id, '{period}',
-                       date_trunc('{period}', interval_start + INTERVAL 8 HOUR),
-                       sum(energy), 0, count(*), 0
-                FROM intervals WHERE park_id = '{PARK_ID}' GROUP BY ALL""")
+                INSERT INTO rollup_data
+                SELECT meter_key, '{period}', {bucket} AS start, round(sum(energy), 6), 0,
+                       count(*), 0
+                FROM interval_data GROUP BY meter_key, start ORDER BY meter_key, start""")
         t2 = time.perf_counter()
     print(f"generated {n_meters} meters × 35,136 intervals in {t1 - t0:.0f} s, "
           f"rollups in {t2 - t1:.0f} s → {path} ({path.stat().st_size / 2**30:.2f} GiB)")

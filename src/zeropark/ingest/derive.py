@@ -457,7 +457,7 @@ class _Out:
                          self.flags, strict=True))
         if len(parts) == 1:
             return tuple(np.ascontiguousarray(c) for c in parts[0])
-        runs = []
+        runs: list[tuple[int, int, int, int]] = []
         for j, code in enumerate(self.code):
             if len(code):
                 first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
@@ -505,10 +505,10 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
     issues: list[pd.DataFrame] = []
 
     known = store.derive_states(park.park_id, ids)
-    prior = {codes[str(r.meter_id)]: DeriveState(
-        int(r.last_seq), int(r.last_ts), float(r.last_value), int(r.step_ns),
-        int(r.nominal_ns), bool(r.appendable)) for r in known.itertuples(index=False)
-        if str(r.meter_id) in codes}
+    prior = {codes[str(m)]: DeriveState(int(q), int(t), float(v), int(st), int(nm), bool(a))
+             for m, q, t, v, st, nm, a in zip(*(known[c].tolist() for c in _STATE_COLUMNS),
+                                             strict=True)
+             if str(m) in codes}
     appended = _append(store, park, ids, codes, params, prior, out, states)
     full = [m for m in ids if codes[m] not in appended]
     if full:
@@ -562,10 +562,10 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
     store.write_derived(
         park.park_id, replace=full,
         intervals=pd.DataFrame({
-            "meter_id": pd.Categorical.from_codes(code, categories=ids),
+            "meter_id": pd.Categorical.from_codes(code, categories=pd.Index(ids)),
             "interval_start": start, "duration_s": duration, "energy": energy,
             "estimated": estimated,
-            "flags": pd.Categorical.from_codes(flags, categories=list(out.flag_names)),
+            "flags": pd.Categorical.from_codes(flags, categories=pd.Index(list(out.flag_names))),
         }, copy=False),
         rollups=_rollup_frame(rollups, ids),
         issues=(pd.concat(issues, ignore_index=True) if issues
@@ -683,7 +683,7 @@ def _stored(store: TimeseriesStore, park: Park, period: str, names: list[str],
 
 def _rollup_frame(rollups: dict[str, Rollup], ids: list[str]) -> pd.DataFrame:
     frames = [pd.DataFrame({
-        "meter_id": pd.Categorical.from_codes(r.code, categories=ids),
+        "meter_id": pd.Categorical.from_codes(r.code, categories=pd.Index(ids)),
         "period": period, "period_start": r.start, "energy": r.energy,
         "estimated_energy": r.estimated_energy, "n_intervals": r.n_intervals,
         "n_missing": r.n_missing,

@@ -132,7 +132,9 @@ def _offsets(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
     """UTC offset (local − UTC) at each instant, int64 ns, through pandas."""
     index = pd.DatetimeIndex(np.asarray(utc_ns, "int64").view("datetime64[ns]")).tz_localize(
         "UTC")
-    return np.asarray(index.tz_convert(timezone).tz_localize(None).asi8, "int64") - utc_ns
+    local: np.ndarray = np.asarray(index.tz_convert(timezone).tz_localize(None).asi8, "int64")
+    offset: np.ndarray = local - utc_ns
+    return offset
 
 
 def local_wall_ns(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
@@ -167,12 +169,13 @@ def local_wall_ns(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
     base = lo - lo % _SLOT_NS
     n_slots = (int(utc_ns.max()) - base) // _SLOT_NS + 1
     if n_slots > len(utc_ns):  # sparse over a long span: convert the values themselves
-        return utc_ns + _offsets(utc_ns, timezone)
+        direct: np.ndarray = utc_ns + _offsets(utc_ns, timezone)
+        return direct
     starts = base + _SLOT_NS * np.arange(n_slots, dtype="int64")
     first = _offsets(starts, timezone)
     last = _offsets(starts + (_SLOT_NS - 1), timezone)
     slot = (utc_ns - base) // _SLOT_NS
-    out = utc_ns + first[slot]
+    out: np.ndarray = utc_ns + first[slot]
     mixed = np.flatnonzero(first != last)
     if len(mixed):
         rows = np.flatnonzero(np.isin(slot, mixed))
