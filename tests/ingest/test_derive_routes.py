@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+import zeropark.ingest._routes as _routes
 import zeropark.ingest.derive as derive_mod
 from zeropark.ingest.derive import derive_meter, rederive, rollup_intervals
 from zeropark.model import Park, parse_park
@@ -270,9 +271,9 @@ def test_vectorised_sentinel_test_matches_the_register_rule() -> None:
     refs = np.array(SENTINELS)
     v = np.concatenate([refs, -refs, refs * (1 + 5e-13), refs * (1 - 5e-13), refs * (1 + 3e-12),
                         refs + 1.0, [0.0, 1.5, 65534.0, 1e30]])
-    np.testing.assert_array_equal(derive_mod._sentinel(v), _is_sentinel(v))
-    assert derive_mod._sentinel(refs).all()
-    assert not derive_mod._sentinel(np.array([0.0, 1.5, 65534.0, 1e30])).any()
+    np.testing.assert_array_equal(_routes._sentinel(v), _is_sentinel(v))
+    assert _routes._sentinel(refs).all()
+    assert not _routes._sentinel(np.array([0.0, 1.5, 65534.0, 1e30])).any()
 
 
 @pytest.mark.parametrize(("zone", "around"), [

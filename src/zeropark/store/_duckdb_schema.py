@@ -47,6 +47,8 @@ gets the two columns (all NULL: its values stay in ``value``) the same way.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pyarrow.compute as pc
@@ -330,3 +332,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool, path: str)
     con.execute("COMMIT")
     if version == 1:
         con.execute("CHECKPOINT")  # give the old tables' blocks back
+
+
+_MAGIC = b"DUCK"
+
+
+def check_store_file(path: Path, *, create: bool) -> None:
+    """Refuse paths that are not (and cannot become) a DuckDB file, before DuckDB sees them."""
+    if path.is_dir():
+        raise StoreError(f"store path {path} is a directory; give a file such as "
+                         f"{path / 'zeropark.duckdb'}")
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if header[8:12] != _MAGIC:
+            raise StoreError(f"{path} exists and is not a DuckDB store; refusing to use it "
+                             "(pick another --store / ZEROPARK_STORE_PATH)")
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the folder of store {path}: "
+                             f"{err.strerror}") from err

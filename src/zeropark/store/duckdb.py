@@ -35,7 +35,7 @@ from zeropark.store._bulk import (
     factorize,
     float_column,
 )
-from zeropark.store._duckdb_schema import ensure_schema, value_sql
+from zeropark.store._duckdb_schema import check_store_file, ensure_schema, value_sql
 from zeropark.store._duckdb_write import (
     append_readings,
     keys_of,
@@ -85,28 +85,6 @@ def issues_frame(park_id: str, meter_id: str, issues: Sequence[Issue]) -> pd.Dat
     )
 
 
-_MAGIC = b"DUCK"
-
-
-def _check_store_file(path: Path, *, create: bool) -> None:
-    """Refuse paths that are not (and cannot become) a DuckDB file, before DuckDB sees them."""
-    if path.is_dir():
-        raise StoreError(f"store path {path} is a directory; give a file such as "
-                         f"{path / 'zeropark.duckdb'}")
-    if path.is_file() and path.stat().st_size > 0:
-        with open(path, "rb") as handle:
-            header = handle.read(12)
-        if header[8:12] != _MAGIC:
-            raise StoreError(f"{path} exists and is not a DuckDB store; refusing to use it "
-                             "(pick another --store / ZEROPARK_STORE_PATH)")
-    if create:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreError(f"cannot create the folder of store {path}: "
-                             f"{err.strerror}") from err
-
-
 class DuckDBStore:
     """Time-series store in a DuckDB file; see :mod:`zeropark.store.base` for tables.
 
@@ -130,7 +108,7 @@ class DuckDBStore:
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            _check_store_file(Path(self.path), create=not read_only)
+            check_store_file(Path(self.path), create=not read_only)
         try:
             if (self.path != ":memory:" and not read_only
                     and not (Path(self.path).is_file() and Path(self.path).stat().st_size)):
