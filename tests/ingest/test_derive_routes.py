@@ -291,3 +291,39 @@ def test_local_wall_time_by_slots_equals_pandas(zone: str, around: str) -> None:
     expected = pd.DatetimeIndex(t.view("datetime64[ns]")).tz_localize("UTC").tz_convert(
         zone).tz_localize(None).as_unit("ns").asi8
     np.testing.assert_array_equal(local_wall_ns(t, zone), expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_file_derived_while_storing_equals_the_reference(
+        make_store: Callable[..., Any], tmp_path: Any, seed: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ingest_file`` derives clean registers from the rows it stores, not read back."""
+    from zeropark.ingest.load import ingest_file
+
+    park = _park()
+    rng = np.random.default_rng(seed)
+    damage = {"r15": "none", "hourly": "none", "rated": str(rng.choice(DAMAGE)),
+              "wrap": str(rng.choice(DAMAGE)), "tot": "none"}
+    rows = pd.concat([_series(rng, m, 300, d) for m, d in damage.items()], ignore_index=True)
+    rows = rows.drop(columns="late", errors="ignore").sort_values("ts", kind="stable")
+    path = tmp_path / "readings.csv"
+    pd.DataFrame({"meter_id": rows["meter_id"],
+                  "timestamp": pd.DatetimeIndex(rows["ts"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "value": rows["value"].map(repr),
+                  "unit": np.where(rows["meter_id"] == "hourly", "m3", "kWh")}
+                 ).to_csv(path, index=False)
+    store = make_store()
+    read_back: list[str] = []
+    real = store.readings_frame
+
+    def spy(park_id: str, meter_ids: Any, *, after_seq: Any = None) -> pd.DataFrame:
+        read_back.extend(meter_ids)
+        return real(park_id, meter_ids, after_seq=after_seq)
+
+    monkeypatch.setattr(store, "readings_frame", spy)
+    report = ingest_file(store, park, path)
+    assert report.n_new == len(rows)
+    for meter_id in ("r15", "rated", "hourly", "wrap", "tot"):
+        _assert_same(store, park, meter_id)
+    assert "tot" in read_back  # not a register: always read back
+    assert not {"r15", "hourly"} & set(read_back), read_back  # clean: derived while stored

@@ -13,7 +13,9 @@ append
     cost of a live update does not grow with the meter's history.
 clean register, vectorised
     A register whose whole history is such a clean run is derived for all meters at
-    once with array arithmetic (bulk file loads).
+    once with array arithmetic (bulk file loads). :func:`prepare_fresh` does it on the
+    rows of one file while the store writes them; :func:`rederive` then uses that for the
+    meters whose stored history is exactly those rows.
 per meter
     Everything else — resets, rollovers, gaps, duplicates, late readings, interval-energy
     and power meters — goes through :func:`derive_meter` on all readings of the meter, so
@@ -24,6 +26,7 @@ per meter
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -57,8 +60,8 @@ from zeropark.store.base import TimeseriesStore
 from zeropark.store.duckdb import issues_frame
 
 __all__ = ["BASE_RESOLUTION", "DROPOUT_WINDOW", "SPIKE_TOLERANCE", "ZERO_RUN_FLAG_HOURS",
-           "ZERO_RUN_GAP_MIN", "DeriveState", "derive_meter", "infer_resolution", "rederive",
-           "rollup_intervals"]
+           "ZERO_RUN_GAP_MIN", "DeriveState", "FreshRows", "derive_meter", "infer_resolution",
+           "prepare_fresh", "rederive", "rollup_intervals"]
 
 #: Grid of the interval table (15 minutes); coarser data keep their own spacing.
 BASE_RESOLUTION = pd.Timedelta(minutes=15)
@@ -226,7 +229,98 @@ def rollup_intervals(intervals: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
     }) for period, r in parts.items()]
     return pd.concat(frames, ignore_index=True)
 
-def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> int:
+@dataclass(frozen=True, slots=True)
+class FreshRows:
+    """Clean-register derivations of readings about to be stored by one write.
+
+    Built by :func:`prepare_fresh` from the frame given to ``insert_readings`` (it needs no
+    store, so it can run while the store writes); :func:`rederive` uses a meter's part
+    only when the store holds exactly these rows of it and no earlier derivation, and
+    reads everything else back from the store.
+    """
+
+    ids: tuple[str, ...]
+    count: dict[str, int]
+    clean: frozenset[str]
+    intervals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    last: dict[str, tuple[int, float, int]]
+    rollups: dict[str, Rollup]
+
+
+def prepare_fresh(frame: pd.DataFrame, park: Park) -> FreshRows:
+    """Derive the clean registers of a readings frame as if it were their whole history.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The frame given to ``TimeseriesStore.insert_readings``: ``meter_id``, ``ts``
+        (tz-aware), ``value`` (canonical unit); rows in the order they are stored (the
+        store numbers ``seq`` in that order).
+    park : Park
+        The park (meters, zone).
+
+    Returns
+    -------
+    FreshRows
+    """
+    ids_col = frame["meter_id"]
+    cat = (ids_col if isinstance(ids_col.dtype, pd.CategoricalDtype)
+           else ids_col.astype("category"))
+    names = [str(c) for c in cat.cat.categories]
+    order_names = sorted(range(len(names)), key=lambda i: names[i])
+    ids = tuple(names[i] for i in order_names)
+    remap = np.empty(len(names), "int64")
+    remap[order_names] = np.arange(len(names))
+    code = remap[cat.cat.codes.to_numpy()]
+    by_id = park.meters_by_id()
+    if any(m not in by_id for m in ids):
+        return FreshRows(ids, {}, frozenset(), _no_intervals(), {}, {})
+    order = None if np.all(np.diff(code) >= 0) else np.argsort(code, kind="stable")
+    ts = pd.DatetimeIndex(frame["ts"]).as_unit("ns").asi8
+    value = frame["value"].to_numpy("float64")
+    if order is not None:
+        code, ts, value = code[order], ts[order], value[order]
+    batch = _Batch(code, ts, value, np.zeros(len(code), "int64"), np.arange(len(code)))
+    params = _Params.of([by_id[m] for m in ids])
+    first, end = batch.segments()
+    clean = _clean_segments(batch, params)
+    keep_rows = np.repeat(clean, end - first)
+    i_code, start, energy = _clean_intervals(batch, keep_rows)
+    step_s = np.zeros(len(ids), "int32")
+    step_s[batch.code[first]] = (batch.t[np.minimum(first + 1, len(batch.t) - 1)]
+                                 - batch.t[first]) // 1_000_000_000
+    rollups = rollup_arrays(i_code, start, energy, np.zeros(len(i_code), bool),
+                            timezone=park.timezone)
+    last = {ids[int(batch.code[a])]: (int(batch.t[b - 1]), float(batch.v[b - 1]),
+                                      int(step_s[batch.code[a]]) * 1_000_000_000)
+            for a, b in zip(first[clean], end[clean], strict=True)}
+    return FreshRows(ids, dict(zip((ids[int(k)] for k in batch.code[first]),
+                                   (end - first).tolist(), strict=True)),
+                     frozenset(last), (i_code, start, step_s[i_code], energy), last, rollups)
+
+
+def _no_intervals() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    e = np.empty(0, "int64")
+    return e, e, e.astype("int32"), e.astype("float64")
+
+
+def _take_fresh(store: TimeseriesStore, park: Park, fresh: FreshRows, full: list[str],
+                prior: dict[int, DeriveState], codes: dict[str, int]) -> dict[str, int]:
+    """Meters whose fresh derivation is their whole history → their last ``seq``."""
+    candidates = [m for m in full if m in fresh.clean and codes[m] not in prior]
+    if not candidates:
+        return {}
+    stats = store.query(
+        "SELECT meter_id, count(*) AS n, max(seq) AS last_seq FROM readings "
+        "WHERE park_id = ? AND list_contains(?, meter_id) GROUP BY meter_id",
+        [park.park_id, candidates])
+    return {str(m): int(q) for m, n, q in zip(stats["meter_id"], stats["n"],
+                                                stats["last_seq"], strict=True)
+            if int(n) == fresh.count.get(str(m), -1)}
+
+
+def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str], *,
+             fresh: FreshRows | None = None) -> int:
     """Bring the intervals, rollups, quality issues and states of meters up to date.
 
     Parameters
@@ -238,6 +332,9 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
         Park model (meter definitions and time zone).
     meter_ids : iterable of str
         Physical meters whose readings changed.
+    fresh : FreshRows, optional
+        :func:`prepare_fresh` of the rows just stored; spares reading back meters whose
+        whole history they are.
 
     Returns
     -------
@@ -268,8 +365,26 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
              if str(m) in codes}
     appended = _append(store, park, ids, codes, params, prior, out, states)
     full = [m for m in ids if codes[m] not in appended]
-    if full:
-        batch = _Batch.from_frame(store.readings_frame(park.park_id, full), codes)
+    taken: dict[str, int] = {}
+    fresh_rollups: dict[str, Rollup] = {}
+    if fresh is not None and tuple(ids) == fresh.ids:
+        taken = _take_fresh(store, park, fresh, full, prior, codes)
+        is_taken = np.zeros(len(ids), bool)
+        is_taken[[codes[m] for m in taken]] = True
+        f_code, f_start, f_dur, f_energy = fresh.intervals
+        if is_taken.all():
+            out.add(f_code, f_start, f_dur, f_energy)
+            fresh_rollups = fresh.rollups
+        elif taken:
+            keep = is_taken[f_code]
+            out.add(f_code[keep], f_start[keep], f_dur[keep], f_energy[keep])
+            fresh_rollups = {p: r.select(is_taken[r.code]) for p, r in fresh.rollups.items()}
+        for m, last_seq in taken.items():
+            t, v, step = fresh.last[m]
+            states[codes[m]] = DeriveState(last_seq, t, v, step, step, True)
+    readback = [m for m in full if m not in taken]
+    if readback:
+        batch = _Batch.from_frame(store.readings_frame(park.park_id, readback), codes)
         first, end = batch.segments()
         clean = _clean_segments(batch, params)
         keep_rows = np.repeat(clean, end - first)
@@ -303,19 +418,27 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str]) -> in
             if state is not None:
                 states[k] = state
     code, start, duration, energy, estimated, flags = out.arrays()
-    is_full = np.zeros(len(ids), bool)
-    is_full[[codes[m] for m in full]] = True
-    in_full = is_full[code]
-    if in_full.all():
-        rollups = rollup_arrays(code, start, energy, estimated, timezone=tz)
-    else:
-        rollups = rollup_arrays(code[in_full], start[in_full], energy[in_full],
-                                estimated[in_full], timezone=tz) if full else {}
-    if appended and not in_full.all():
-        extra = _append_rollups(store, park, ids, codes, code[~in_full], start[~in_full],
-                                energy[~in_full], estimated[~in_full])
-        rollups = {p: Rollup.concat([rollups[p], extra[p]]) if p in rollups else extra[p]
-                   for p in PERIODS}
+    # Rollups: fresh meters' come ready; read-back meters' from their intervals; appended
+    # meters' from the periods their new intervals touch.
+    group = np.zeros(len(ids), "int8")  # 0 fresh, 1 read back, 2 appended
+    group[[codes[m] for m in readback]] = 1
+    group[list(appended)] = 2
+    row_group = group[code]
+    parts: list[dict[str, Rollup]] = [fresh_rollups] if fresh_rollups else []
+    if readback:
+        sel = row_group == 1
+        whole = bool(sel.all())
+        parts.append(rollup_arrays(code if whole else code[sel],
+                                   start if whole else start[sel],
+                                   energy if whole else energy[sel],
+                                   estimated if whole else estimated[sel], timezone=tz))
+    sel = row_group == 2
+    if sel.any():
+        parts.append(_append_rollups(store, park, ids, codes, code[sel], start[sel],
+                                     energy[sel], estimated[sel]))
+    rollups = (parts[0] if len(parts) == 1 else
+               {p: Rollup.concat([part[p] for part in parts]) for p in PERIODS} if parts
+               else {})
     store.write_derived(
         park.park_id, replace=full,
         intervals=pd.DataFrame({

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from zeropark.ingest.derive import rederive
+from zeropark.ingest.derive import FreshRows, prepare_fresh, rederive
 from zeropark.ingest.files import FileMetadata, file_sha256, read_meter_file
 from zeropark.model import Park
 from zeropark.store.base import TimeseriesStore
@@ -91,7 +92,8 @@ def ingest_files(
     skipped: list[str] = []
     n_rows = n_new = 0
     changed: set[str] = set()
-    with store.transaction():
+    fresh: FreshRows | None = None
+    with store.transaction(), ThreadPoolExecutor(max_workers=1) as pool:
         store.save_park(park)
         for path in paths:
             sha = file_sha256(path)
@@ -99,7 +101,12 @@ def ingest_files(
                 skipped.append(str(path))
             else:
                 frame, meta = reader(path)
+                # The clean registers of a single file are derived (numpy, one core) while
+                # the store writes the readings (DuckDB, releasing the GIL).
+                pending = pool.submit(prepare_fresh, frame, park) if len(paths) == 1 else None
                 new = store.insert_readings(park.park_id, frame)
+                if pending is not None:
+                    fresh = pending.result() if len(new) == len(frame) else None
                 changed.update(new["meter_id"].unique() if not new.empty else ())
                 store.record_file(park.park_id, sha, str(path), meta.n_rows, len(new))
                 done.append(str(path))
@@ -107,6 +114,6 @@ def ingest_files(
                 n_new += len(new)
             if progress is not None:
                 progress(1)
-        meters = tuple(sorted(changed))
-        n_intervals = rederive(store, park, meters)
+        meters = tuple(sorted(str(m) for m in changed))
+        n_intervals = rederive(store, park, meters, fresh=fresh)
     return IngestReport(tuple(done), tuple(skipped), n_rows, n_new, meters, n_intervals)

@@ -331,12 +331,26 @@ def write_intervals(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mk: np.
         "estimated": arrow_column(frame["estimated"], order, pa.bool_()),
         # '' (no flag, nearly every row) is stored as NULL, which costs nothing on disk;
         # the ``intervals`` view shows it as ''.
-        "flags": pc.if_else(pc.equal(flags := arrow_column(frame["flags"], order).cast(
-            pa.string()), ""), pa.scalar(None, pa.string()), flags),
+        "flags": _flags_column(frame["flags"], order),
     })
     execute_with(con, "zp_intervals", table,
                  "INSERT INTO interval_data SELECT meter_key, interval_start, duration_s, "
                  "energy, estimated, flags FROM zp_intervals")
+
+
+def _flags_column(flags: pd.Series, order: np.ndarray | None) -> pa.Array:
+    """Interval flags as Arrow strings, NULL for '' (a Categorical is mapped by its codes)."""
+    if isinstance(flags.dtype, pd.CategoricalDtype):
+        names = [str(c) for c in flags.cat.categories]
+        codes = flags.cat.codes.to_numpy().astype("int32")
+        if order is not None:
+            codes = codes[order]
+        blank = np.array([n == "" for n in names] + [True], bool)[codes]  # -1 (NA) too
+        indices = pa.array(codes, mask=blank)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(names, pa.string())
+                                              ).dictionary_decode()
+    text = arrow_column(flags, order).cast(pa.string())
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def write_rollups(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mk: np.ndarray,

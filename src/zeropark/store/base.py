@@ -47,6 +47,10 @@ class TimeseriesStore(Protocol):
         """All writes inside commit together or not at all."""
         ...
 
+    def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        """Run a read-only SQL query over the views (DuckDB spelling) into a frame."""
+        ...
+
     def save_park(self, park: Park) -> None:
         """Insert or replace the park and its meters."""
         ...
