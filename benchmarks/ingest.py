@@ -1,7 +1,7 @@
 """Ingest throughput: bulk files and MQTT through zeropark, next to raw DuckDB Arrow inserts.
 
-Run: ``.venv/bin/python benchmarks/ingest.py`` (options: ``--meters``, ``--days``,
-``--mqtt-points``, ``--batch``). Prints points/s for
+Run: ``.venv/bin/python benchmarks/ingest.py`` (options: ``--meters``, ``--days``, ``--repeat``,
+``--mqtt-meters``, ``--mqtt-steps``, ``--batch``). Prints points/s for
 
 (a) bulk file ingest through zeropark's full path (Parquet read, unit conversion,
     dedup against the store, raw insert, interval derivation, rollups) — ``ingest_files``;

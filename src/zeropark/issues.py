@@ -44,6 +44,9 @@ class IssueCode(StrEnum):
     INVALID_READING = "invalid_reading"
     #: A low reading at the end of the data that later readings must confirm.
     UNCONFIRMED_DROP = "unconfirmed_drop"
+    #: A meter's readings could not be turned into intervals (e.g. a spacing that fits no
+    #: grid); the readings are kept, the meter has no intervals until that is resolved.
+    UNDERIVABLE_SERIES = "underivable_series"
     #: Energy spread over a gap between readings (estimated).
     GAP_ESTIMATED = "gap_estimated"
     #: Missing interval energy filled from the meter's own profile (estimated).

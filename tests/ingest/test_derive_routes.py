@@ -327,3 +327,58 @@ def test_one_file_derived_while_storing_equals_the_reference(
         _assert_same(store, park, meter_id)
     assert "tot" in read_back  # not a register: always read back
     assert not {"r15", "hourly"} & set(read_back), read_back  # clean: derived while stored
+
+
+def test_many_decimal_register_with_a_reset_streams_bit_exact(
+        make_store: Callable[..., Any]) -> None:
+    """After a reset the sequential pass sums a cleaned curve: such a meter is re-derived,
+    never appended, so streamed and one-batch results agree to the last bit."""
+    park = _park()
+    rng = np.random.default_rng(11)
+    n = 600
+    v = 1e6 + np.cumsum(rng.gamma(2.0, 2.5, n) + rng.random(n) * 1e-7)
+    v[300:] = v[300:] - v[300] + 0.123456789
+    rows = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="15min", tz="UTC"),
+                         "value": v, "meter_id": "r15"}).assign(arrival=np.arange(n))
+    once, streamed = make_store("once"), make_store("streamed")
+    for store in (once, streamed):
+        store.save_park(park)
+    _insert(once, park, rows)
+    for lo in range(0, n, 50):
+        _insert(streamed, park, rows.iloc[lo:lo + 50])
+    assert not streamed.derive_states("p", ["r15"])["appendable"].any()
+    a, b = once.intervals("p", ["r15"]), streamed.intervals("p", ["r15"])
+    np.testing.assert_array_equal(a["energy"].to_numpy(), b["energy"].to_numpy())
+    _assert_same(streamed, park, "r15")
+
+
+def test_day_rollups_where_clocks_go_back_across_midnight() -> None:
+    """America/St_Johns, 2008-11-02: 00:01 NDT became 23:01 NST of the day before."""
+    from zeropark.ingest.rollups import rollup_arrays
+
+    starts = pd.date_range("2008-11-01 12:00", periods=96, freq="15min", tz="UTC")
+    r = rollup_arrays(np.zeros(96, "int64"), starts.as_unit("ns").asi8, np.full(96, 0.25),
+                      np.zeros(96, bool), timezone="America/St_Johns")
+    days = pd.DatetimeIndex(r["day"].start)
+    assert days.is_unique
+    assert r["day"].energy.sum() == pytest.approx(24.0)
+    assert int(r["day"].n_intervals.sum()) == 96
+
+
+def test_a_series_no_grid_fits_gets_a_finding_not_an_error(make_store: Callable[..., Any]
+                                                             ) -> None:
+    park = _park()
+    store = make_store()
+    store.save_park(park)
+    stamps = pd.DatetimeIndex(["2024-01-01 00:00", "2024-01-01 00:15", "2024-01-01 05:15",
+                               "2024-01-01 12:15"], tz="UTC")
+    tot = pd.DataFrame({"ts": stamps, "value": [1.0, 2.0, 3.0, 4.0], "meter_id": "tot"})
+    reg = _series(np.random.default_rng(2), "r15", 40, "none")
+    rows = pd.concat([tot, reg], ignore_index=True).assign(arrival=lambda f: np.arange(len(f)))
+    _insert(store, park, rows)
+    found = store.quality_issues("p")
+    bad = found[found["code"] == "underivable_series"]
+    assert bad["meter_id"].tolist() == ["tot"]
+    assert store.intervals("p", ["tot"]).empty
+    assert len(store.intervals("p", ["r15"])) == 39
+    assert len(store.readings("p", "tot")) == 4  # nothing acknowledged is lost

@@ -336,3 +336,17 @@ def test_binary_file_named_csv(tmp_path: Path, park: Park) -> None:
     path = tmp_path / "bin.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff\xfe\xfa" * 200)
     assert str(_error(path, park)) == f"{path}: not a UTF-8 text CSV file"
+
+
+def test_unreadable_column_types_name_the_file(tmp_path: Path, park: Park) -> None:
+    """A list-typed value column (nested Parquet) is an InputError naming the file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nested.parquet"
+    meter = park.meters[0].meter_id
+    pq.write_table(pa.table({"meter_id": [meter], "timestamp": ["2024-01-01T00:00:00Z"],
+                             "value": [[1.0, 2.0]]}), path)
+    with pytest.raises(InputError) as err:
+        read_meter_file(path, park)
+    assert "nested.parquet" in str(err.value)

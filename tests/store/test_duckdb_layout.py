@@ -228,6 +228,54 @@ def test_categorical_and_str_frames_store_the_same_rows(tmp_path: Path) -> None:
     assert got[0]["seq"].tolist() == [1, 2, 3]
 
 
+def _batch_id_types(store: DuckDBStore) -> list[tuple[object, ...]]:
+    return _rows(store, "SELECT table_name, data_type FROM duckdb_columns() WHERE "
+                        "column_name = 'batch_id' AND NOT internal ORDER BY 1")
+
+
+def test_batch_ids_go_past_32_bits(tmp_path: Path) -> None:
+    """Live ingest adds a batch per source and flush: ids must not stop at 2³¹ − 1."""
+    stamps = pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC")
+    frame = pd.DataFrame({"meter_id": "x", "ts": stamps, "value": [1.0, 2.0],
+                          "value_raw": [1.0, 2.0], "unit_raw": "kWh", "source": "mqtt",
+                          "source_row": [1, 2]})
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        assert _batch_id_types(store) == [("ingest_batches", "BIGINT"),
+                                          ("reading_data", "BIGINT")]
+        store.con.execute("INSERT INTO ingest_batches VALUES (2147483647, 'p', 'old', NULL)")
+        store.insert_readings("p", frame)
+        assert _rows(store, "SELECT DISTINCT b.batch_id, r.source FROM readings r "
+                            "JOIN ingest_batches b USING (source)") == [(2**31, "mqtt")]
+
+
+def test_version_2_file_with_integer_batch_ids_is_widened(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    stamps = pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC")
+    frame = pd.DataFrame({"meter_id": "x", "ts": stamps, "value": [1.0, 2.0],
+                          "value_raw": [1.0, 2.0], "unit_raw": "kWh", "source": "a.csv",
+                          "source_row": [1, 2]})
+    with DuckDBStore(path) as store:
+        store.insert_readings("p", frame)
+        before = store.query("SELECT * FROM readings ORDER BY seq")
+    con = duckdb.connect(str(path))  # make it look like a file of the INTEGER layout
+    con.execute("DROP VIEW readings")
+    con.execute("ALTER TABLE reading_data ALTER COLUMN batch_id TYPE INTEGER")
+    con.execute("CREATE TABLE old_batches AS SELECT * FROM ingest_batches")
+    con.execute("DROP TABLE ingest_batches")
+    con.execute("CREATE TABLE ingest_batches (batch_id INTEGER PRIMARY KEY, park_id VARCHAR, "
+                "source VARCHAR, ingested_at TIMESTAMP)")
+    con.execute("INSERT INTO ingest_batches SELECT * FROM old_batches")
+    con.execute("DROP TABLE old_batches")
+    con.close()
+    with DuckDBStore(path) as store:
+        assert _batch_id_types(store) == [("ingest_batches", "BIGINT"),
+                                          ("reading_data", "BIGINT")]
+        pd.testing.assert_frame_equal(store.query("SELECT * FROM readings ORDER BY seq"),
+                                      before)
+        assert not store.query("SELECT * FROM duckdb_tables() WHERE table_name LIKE "
+                               "'zp_old%'").shape[0]
+
+
 def test_missing_meter_or_timestamp_is_refused(tmp_path: Path) -> None:
     frame = pd.DataFrame({"meter_id": ["x", None], "ts": pd.to_datetime(["2024-01-01"] * 2,
                                                                          utc=True),

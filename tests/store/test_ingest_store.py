@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -360,3 +361,61 @@ def test_load_park_round_trip(make_store: Callable[..., DuckDBStore]) -> None:
         ["tot", "electricity", "kWh", "total", False],
         ["tot2", "electricity", "kWh", "total", False],
     ]
+
+
+def _states(store: DuckDBStore) -> list[str]:
+    return store.derive_states("p", ["reg", "tot", "tot2"])["meter_id"].tolist()
+
+
+def test_changed_derivation_settings_drop_the_meter_state(tmp_path: Path,
+                                                          store: DuckDBStore) -> None:
+    rows = [(m, t, v) for m in ("reg", "tot") for t, v in zip(
+        _hours("2024-01-01", 4), (100.0, 101.0, 102.0, 103.0), strict=True)]
+    ingest_file(store, _park(), _write(tmp_path / "part1.csv", rows))
+    assert _states(store) == ["reg", "tot"]
+    store.save_park(_park())  # the same model again: nothing changes
+    assert _states(store) == ["reg", "tot"]
+    rated = PARK.replace('kind = "total_increasing"\n',
+                         'kind = "total_increasing"\nrated_power_kw = 50\n')
+    store.save_park(parse_park(rated.format(tz="Asia/Shanghai"), source="park.toml"))
+    assert _states(store) == ["tot"]  # only the meter whose settings changed starts over
+    store.save_park(_park("Europe/London"))  # a new zone changes every local day
+    assert _states(store) == []
+
+
+def test_unparsable_stored_model_drops_every_state(tmp_path: Path, store: DuckDBStore) -> None:
+    rows = [("tot", t, 1.0) for t in _hours("2024-01-01", 4)]
+    ingest_file(store, _park(), _write(tmp_path / "a.csv", rows))
+    assert _states(store) == ["tot"]
+    with store.transaction():
+        store.con.execute("UPDATE parks SET model_toml = ? WHERE park_id = ?",
+                          ["[park\nbroken", "p"])
+    store.save_park(_park())
+    assert _states(store) == []
+    assert store.load_park("p").source_text == _park().source_text
+
+
+@pytest.fixture
+def shanghai_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local zone is Asia/Shanghai (UTC+8) during the test."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_stored_stamps_are_utc_whatever_the_local_zone(
+        tmp_path: Path, shanghai_local_time: None,
+        make_store: Callable[..., DuckDBStore]) -> None:
+    with make_store("local_zone") as store:
+        store.save_park(_park())
+        ingest_file(store, _park(), _write(tmp_path / "a.csv",
+                                           [("tot", t, 1.0) for t in _hours("2024-01-01", 2)]))
+        stamps = store.query(
+            "SELECT (SELECT max(ingested_at) FROM readings) AS reading, "
+            "(SELECT max(ingested_at) FROM ingest_files) AS file, "
+            "(SELECT max(saved_at) FROM parks) AS park")
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    for column in stamps.columns:
+        assert abs(pd.Timestamp(stamps[column].iloc[0]) - now) < pd.Timedelta(minutes=1), column

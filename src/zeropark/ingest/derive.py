@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zeropark.errors import InputError
 from zeropark.ingest._routes import (
     _STEPS,
     DROPOUT_WINDOW,
@@ -54,7 +55,7 @@ from zeropark.ingest.intervals import (
     total_to_intervals,
 )
 from zeropark.ingest.rollups import PERIODS, Rollup, rollup_arrays, round_energy
-from zeropark.issues import Issue
+from zeropark.issues import Issue, IssueCode, Severity
 from zeropark.model import Meter, MeterKind, Park
 from zeropark.store.base import TimeseriesStore
 from zeropark.store.duckdb import issues_frame
@@ -146,6 +147,11 @@ def _derive_one(readings: pd.DataFrame, meter: Meter, timezone: str
     tail = DROPOUT_WINDOW + 2
     settled = len(t) >= tail and not any(
         _issue_end_ns(i) >= t[-tail] for i in found)
+    # Appending computes an interval as the difference of two readings; the sequential
+    # pass (after a reset, rollover, dropout, spike or jump) sums a cleaned curve instead,
+    # whose float rounding may differ in the last place, so such a meter is re-derived.
+    settled = settled and not any(i.code in _SEQUENTIAL for i in found) and not _at_max(
+        values, meter)
     state = DeriveState(
         last_seq=int(readings["seq"].max()), last_ts=int(t[-1]), last_value=float(values[-1]),
         step_ns=step, nominal_ns=nominal,
@@ -154,6 +160,20 @@ def _derive_one(readings: pd.DataFrame, meter: Meter, timezone: str
     )
     return (frame[["interval_start", "duration_s", "energy", "estimated", "flags"]],
             tuple(found), state)
+
+
+#: Findings of :func:`register_to_intervals` that mean its sequential pass ran.
+_SEQUENTIAL = frozenset({IssueCode.COUNTER_RESET, IssueCode.COUNTER_ROLLOVER,
+                         IssueCode.COUNTER_DROPOUT, IssueCode.COUNTER_JUMP, IssueCode.SPIKE,
+                         IssueCode.UNCONFIRMED_DROP, IssueCode.METER_REPLACEMENT})
+
+
+def _at_max(values: np.ndarray, meter: Meter) -> bool:
+    """Whether a reading equals the register maximum (which also takes the sequential pass)."""
+    top = _register_scale(meter)
+    if top is None or meter.kind != MeterKind.TOTAL_INCREASING:
+        return False
+    return bool(np.any(np.abs(values - top) <= 1e-12 * max(abs(top), 1.0)))
 
 
 def _issue_end_ns(issue: Issue) -> int:
@@ -403,12 +423,21 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str], *,
         for s in np.flatnonzero(~clean):
             k = int(batch.code[first[s]])
             rows = slice(int(first[s]), int(end[s]))
-            frame, found, state = _derive_one(pd.DataFrame({
-                "ts": pd.DatetimeIndex(batch.t[rows].view("datetime64[ns]"), tz="UTC"),
-                "value": batch.v[rows],
-                "ingested_at": batch.ingested[rows].view("datetime64[ns]"),
-                "seq": batch.seq[rows],
-            }), meters[k], tz)
+            try:
+                frame, found, state = _derive_one(pd.DataFrame({
+                    "ts": pd.DatetimeIndex(batch.t[rows].view("datetime64[ns]"), tz="UTC"),
+                    "value": batch.v[rows],
+                    "ingested_at": batch.ingested[rows].view("datetime64[ns]"),
+                    "seq": batch.seq[rows],
+                }), meters[k], tz)
+            except InputError as err:
+                # Readings no grid fits must not stop a live ingest or refuse a whole
+                # file: they stay stored, the meter gets a finding and no intervals.
+                frame, state = _empty_intervals(), None
+                found = (Issue(IssueCode.UNDERIVABLE_SERIES, Severity.ERROR,
+                               f"no intervals derived: {err.message}", ids[k],
+                               _iso(int(batch.t[rows][0])), _iso(int(batch.t[rows][-1])),
+                               {"n_readings": int(rows.stop - rows.start)}),)
             starts = pd.DatetimeIndex(frame["interval_start"]).as_unit("ns").asi8
             out.add(np.full(len(frame), k), starts, frame["duration_s"].to_numpy("int32"),
                     frame["energy"].to_numpy(), frame["estimated"].to_numpy(bool),
@@ -455,6 +484,10 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str], *,
                             columns=list(_STATE_COLUMNS)),
     )
     return len(code)
+
+
+def _iso(ns: int) -> str:
+    return str(pd.Timestamp(ns, tz="UTC").isoformat())
 
 
 def _empty_intervals() -> pd.DataFrame:

@@ -130,6 +130,16 @@ def read_meter_file(
     >>> frame[["meter_id", "value", "unit_raw", "source_row"]].to_dict("records")
     [{'meter_id': 'e1', 'value': 1.5, 'unit_raw': 'Wh', 'source_row': 2}]
     """
+    try:
+        return _read_meter_file(Path(path), park, tz=tz, layout=layout)
+    except (pa.ArrowException, TypeError, OverflowError) as err:
+        # Column types or values the readers cannot handle (nested lists, odd offsets):
+        # still an error naming the file, not a traceback.
+        raise InputError(f"cannot read the readings: {err}", path=str(path)) from err
+
+
+def _read_meter_file(path: Path, park: Park, *, tz: str | None, layout: str | None
+                     ) -> tuple[pd.DataFrame, FileMetadata]:
     path = Path(path)
     source = str(path)
     zone = tz or park.timezone

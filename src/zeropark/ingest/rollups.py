@@ -31,15 +31,26 @@ NS_PER_DAY = 24 * NS_PER_HOUR
 PERIODS = ("hour", "day", "month", "year")
 
 
+#: Above this magnitude a float64 has no room for 6 decimals: values are kept as they are
+#: (rounding would only perturb the last bit, and overflows near 1e302). [canonical unit]
+_ROUND_LIMIT = 2.0**52 / 10**ENERGY_DECIMALS
+
+
 def round_energy(x: np.ndarray) -> np.ndarray:
     """Round derived energy to :data:`ENERGY_DECIMALS` places (NaN stays NaN).
 
+    Magnitudes of 4.5e9 or more (where a double's spacing reaches 1e-6) are returned
+    unchanged.
+
     Examples
     --------
-    >>> round_energy(np.array([1018.01 - 1012.34])).tolist()
-    [5.67]
+    >>> round_energy(np.array([1018.01 - 1012.34, 1e300, np.nan])).tolist()
+    [5.67, 1e+300, nan]
     """
-    return np.round(np.asarray(x, dtype="float64"), ENERGY_DECIMALS)
+    x = np.asarray(x, dtype="float64")
+    with np.errstate(invalid="ignore", over="ignore"):
+        out: np.ndarray = np.where(np.abs(x) < _ROUND_LIMIT, np.round(x, ENERGY_DECIMALS), x)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +120,15 @@ def _sum_segments(code: np.ndarray, key: np.ndarray, energy: np.ndarray,
     """
     if not len(code):
         return Rollup.empty()
+    back = (key[1:] < key[:-1]) & (code[1:] == code[:-1])
+    if back.any():
+        # Local days can run backwards where clocks go back across midnight
+        # (America/St_Johns 2000-2010): group equal keys, keeping time order within them.
+        order = np.lexsort((key, code))
+        code, key, energy = code[order], key[order], energy[order]
+        estimated = None if estimated is None else estimated[order]
+        n = None if n is None else n[order]
+        missing = None if missing is None else missing[order]
     change = key[1:] != key[:-1]
     change |= code[1:] != code[:-1]
     first = np.concatenate(([0], np.flatnonzero(change) + 1))

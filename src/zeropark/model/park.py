@@ -251,6 +251,28 @@ class Park:
         """All physical meters keyed by id."""
         return {m.meter_id: m for m in self.meters}
 
+    def derivation_signatures(self) -> dict[str, str]:
+        r"""Per physical meter, the settings its interval derivation depends on, as text.
+
+        Two park versions give a meter the same signature exactly when its stored
+        intervals and rollups stay valid: the park's zone (local days), and the meter's
+        kind, unit, quantity, resolution, rated power, register maximum and zero policy.
+
+        Examples
+        --------
+        >>> from zeropark.model import parse_park
+        >>> text = '[park]\nid = "p"\nname = "P"\ntimezone = "UTC"\n[[meters]]\nid = "m"\n'
+        >>> text += 'medium = "electricity"\nunit = "kWh"\nkind = "total_increasing"\n'
+        >>> a = parse_park(text).derivation_signatures()
+        >>> b = parse_park(text + "rated_power_kw = 100\n").derivation_signatures()
+        >>> a["m"] == b["m"]
+        False
+        """
+        return {m.meter_id: repr((self.timezone, m.kind.value, m.unit, m.quantity.value,
+                                  None if m.resolution is None else int(m.resolution.value),
+                                  m.rated_power_kw, m.register_max, m.zero_policy))
+                for m in self.meters}
+
     def building(self, building_id: str) -> Building:
         """Return building `building_id`; raises ``KeyError`` if absent."""
         for b in self.buildings:

@@ -42,7 +42,9 @@ migrated when such a file is opened read-write: one transaction copies the rows 
 the version-2 tables, drops the old tables and creates the views. A read-only open of
 a version-1 file raises :class:`~zeropark.errors.StoreError` asking for one read-write
 open first. A version-2 file written before ``value_int`` and ``value_scale`` existed
-gets the two columns (all NULL: its values stay in ``value``) the same way.
+gets the two columns (all NULL: its values stay in ``value``) the same way, and one
+written while batch ids were ``INTEGER`` gets them widened to ``BIGINT`` (live ingest
+adds a batch per source and flush: 2³¹ of them run out within months).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ CREATE TABLE IF NOT EXISTS meter_keys (
     meter_key INTEGER PRIMARY KEY, park_id VARCHAR NOT NULL, meter_id VARCHAR NOT NULL,
     canonical_unit VARCHAR, UNIQUE (park_id, meter_id));
 CREATE TABLE IF NOT EXISTS ingest_batches (
-    batch_id INTEGER PRIMARY KEY, park_id VARCHAR, source VARCHAR, ingested_at TIMESTAMP);
+    batch_id BIGINT PRIMARY KEY, park_id VARCHAR, source VARCHAR, ingested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS reading_data (
     meter_key INTEGER NOT NULL, ts TIMESTAMP NOT NULL,
     value DOUBLE,       -- NULL: in value_int (or missing, then value_int is NULL too)
@@ -104,7 +106,7 @@ CREATE TABLE IF NOT EXISTS reading_data (
     value_scale TINYINT USING COMPRESSION rle,  -- k, 0…6: one per meter and write
     value_raw DOUBLE,   -- NULL: equal to value; NaN: no raw value
     unit_raw VARCHAR,   -- NULL: the meter's canonical_unit; chr(0): no unit
-    batch_id INTEGER NOT NULL, source_row BIGINT, seq BIGINT NOT NULL);
+    batch_id BIGINT NOT NULL, source_row BIGINT, seq BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS interval_data (
     meter_key INTEGER NOT NULL, interval_start TIMESTAMP NOT NULL,
     duration_s INTEGER NOT NULL, energy DOUBLE, estimated BOOLEAN NOT NULL, flags VARCHAR);
@@ -173,7 +175,7 @@ FROM (SELECT park_id, meter_id FROM readings UNION SELECT park_id, meter_id FROM
      ) u
 LEFT JOIN meters m ON m.park_id = u.park_id AND m.meter_id = u.meter_id;
 INSERT INTO ingest_batches
-SELECT row_number() OVER (ORDER BY ingested_at, park_id, source)::INTEGER, park_id, source,
+SELECT row_number() OVER (ORDER BY ingested_at, park_id, source)::BIGINT, park_id, source,
        ingested_at
 FROM (SELECT DISTINCT park_id, source, ingested_at FROM readings);
 """
@@ -230,6 +232,32 @@ def _missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
                        "database_name = current_database()").fetchall()
     have = {str(r[0]) for r in rows}
     return [c for c in _ADDED_COLUMNS if c not in have]
+
+
+def _widen_batch_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``batch_id`` BIGINT in a version-2 file written while it was INTEGER.
+
+    DuckDB cannot change the type of a primary-key column, so ``ingest_batches`` is
+    rebuilt (it has one row per batch, few next to the readings); ``reading_data`` is
+    altered in place. The ``readings`` view is dropped first and re-created by the
+    caller. Runs inside the caller's transaction.
+    """
+    rows = con.execute("SELECT table_name, data_type FROM duckdb_columns() WHERE "
+                       "column_name = 'batch_id' AND schema_name = 'main' AND "
+                       "database_name = current_database()").fetchall()
+    narrow = {str(table) for table, kind in rows if kind != "BIGINT"}
+    if not narrow:
+        return
+    if _table_kinds(con).get("readings") == "VIEW":
+        con.execute("DROP VIEW readings")
+    if "reading_data" in narrow:
+        con.execute("ALTER TABLE reading_data ALTER COLUMN batch_id TYPE BIGINT")
+    if "ingest_batches" in narrow:
+        con.execute("ALTER TABLE ingest_batches RENAME TO zp_old_batches")
+        con.execute(V2_TABLES)  # the new ingest_batches (the other tables exist)
+        con.execute("INSERT INTO ingest_batches (batch_id, park_id, source, ingested_at) "
+                    "SELECT batch_id, park_id, source, ingested_at FROM zp_old_batches")
+        con.execute("DROP TABLE zp_old_batches")
 
 
 def _migrate_v1_readings(con: duckdb.DuckDBPyConnection) -> None:
@@ -305,12 +333,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool, path: str)
     if read_only:
         if version == 1:
             raise StoreError(f"store {path} has the version-1 layout; open it once "
-                             "read-write (e.g. `zeropark ingest` or `zeropark serve` without "
-                             "--read-only) to migrate it to version 2")
+                             "read-write to migrate it to version 2 (e.g. `zeropark ingest`, "
+                             "`zeropark serve` or `zeropark db compact`)")
         if version == SCHEMA_VERSION and _missing_columns(con):
             raise StoreError(f"store {path} predates the scaled-integer reading columns; "
-                             "open it once read-write (e.g. `zeropark ingest` or `zeropark "
-                             "serve` without --read-only) to add them")
+                             "open it once read-write to add them (e.g. `zeropark ingest`, "
+                             "`zeropark serve` or `zeropark db compact`)")
         return
     con.execute("BEGIN TRANSACTION")
     try:
@@ -318,6 +346,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, *, read_only: bool, path: str)
         con.execute(V2_TABLES)
         for name in _missing_columns(con):  # a version-2 file from before they existed
             con.execute(f"ALTER TABLE reading_data ADD COLUMN {name} {_ADDED_COLUMNS[name]}")
+        _widen_batch_ids(con)
         if version == 1:
             con.execute(MIGRATE_V1_KEYS)
             _migrate_v1_readings(con)

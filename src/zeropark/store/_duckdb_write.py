@@ -254,7 +254,7 @@ def append_readings(con: duckdb.DuckDBPyConnection, park_id: str, frame: pd.Data
         "value_scale": value_scale,
         "value_raw": stored_value_raw(value, take(float_column(frame, "value_raw"))),
         "unit_raw": units.stored(pick),
-        "batch_id": pa.array(batch, type=pa.int32()),
+        "batch_id": pa.array(batch, type=pa.int64()),
         "source_row": pa.array(source_row, from_pandas=True).cast(pa.int64()),
         "seq": pa.array(seq, type=pa.int64()),
     })
@@ -278,12 +278,12 @@ def add_batches(con: duckdb.DuckDBPyConnection, park_id: str, source: pd.Series,
         present = np.flatnonzero(np.bincount(picked, minlength=len(sources) + 1))
     ids = list(range(first, first + len(present)))
     con.execute(
-        "INSERT INTO ingest_batches SELECT unnest(?::INTEGER[]), ?, unnest(?::VARCHAR[]), "
+        "INSERT INTO ingest_batches SELECT unnest(?::BIGINT[]), ?, unnest(?::VARCHAR[]), "
         "now()::TIMESTAMP",
         [ids, park_id, [None if i == 0 else sources[i - 1] for i in present]])
     if lo == hi:
-        return np.full(n, first, dtype="int32")
-    batch_of = np.zeros(len(sources) + 1, dtype="int32")
+        return np.full(n, first, dtype="int64")
+    batch_of = np.zeros(len(sources) + 1, dtype="int64")
     batch_of[present] = ids
     out: np.ndarray = batch_of[picked]
     return out

@@ -138,3 +138,51 @@ class TimeseriesStore(Protocol):
     def iter_meter_ids(self, park_id: str) -> Iterator[str]:
         """Meters that have readings."""
         ...
+
+
+def still_derivable(old_model: str | None, park: Park) -> list[str]:
+    r"""Meters whose stored derive state stays valid when `park` replaces `old_model`.
+
+    A meter keeps its state only if the stored park model gives it the same
+    :meth:`~zeropark.model.Park.derivation_signatures` entry as `park` (same time
+    zone, kind, unit, quantity, resolution, rated power, register maximum and zero
+    policy); the appending derivation would otherwise build on intervals derived
+    under the old settings. ``save_park`` deletes the state of every other meter.
+
+    Parameters
+    ----------
+    old_model : str or None
+        ``parks.model_toml`` of the stored park, or None when there is none. Text that
+        no longer parses counts as a change of every meter.
+    park : Park
+        The park about to be saved.
+
+    Returns
+    -------
+    list of str
+        Sorted meter ids.
+
+    Examples
+    --------
+    >>> from zeropark.model import parse_park
+    >>> text = '[park]\nid = "p"\nname = "P"\ntimezone = "UTC"\n'
+    >>> text += '[[meters]]\nid = "m"\nmedium = "electricity"\nunit = "kWh"\n'
+    >>> text += 'kind = "total_increasing"\n'
+    >>> still_derivable(text, parse_park(text))
+    ['m']
+    >>> still_derivable(text, parse_park(text.replace('"UTC"', '"Asia/Shanghai"')))
+    []
+    >>> still_derivable("not toml [", parse_park(text))
+    []
+    """
+    from zeropark.errors import ParkError
+    from zeropark.model import parse_park
+
+    if old_model is None:
+        return []
+    try:
+        old = parse_park(old_model).derivation_signatures()
+    except (ParkError, ValueError):
+        return []
+    new = park.derivation_signatures()
+    return sorted(m for m, signature in new.items() if old.get(m) == signature)

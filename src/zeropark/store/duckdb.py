@@ -46,6 +46,7 @@ from zeropark.store._duckdb_write import (
     write_intervals,
     write_rollups,
 )
+from zeropark.store.base import still_derivable
 
 if TYPE_CHECKING:
     from zeropark.store.postgres import PostgresStore
@@ -117,6 +118,9 @@ class DuckDBStore:
                 duckdb.connect(self.path, config={"default_block_size": str(BLOCK_SIZE)}
                                ).close()
             self.con = duckdb.connect(self.path, read_only=read_only)
+            # `now()::TIMESTAMP` casts with the session zone, the process's local one by
+            # default: stored stamps (ingested_at, saved_at, …) are naive UTC.
+            self.con.execute("SET TimeZone = 'UTC'")
         except duckdb.Error as err:
             hint = (". A DuckDB file has one writer at a time: stop the other zeropark process "
                     "(e.g. `zeropark serve`) or point ZEROPARK_STORE_PATH elsewhere"
@@ -221,7 +225,13 @@ class DuckDBStore:
 
     # -- park -------------------------------------------------------------------------
     def save_park(self, park: Park) -> None:
-        """Insert or replace the park row and its meter rows; give new meters their keys."""
+        """Insert or replace the park row and its meter rows; give new meters their keys.
+
+        The derive state of each meter whose derivation settings differ from the stored
+        park's (:func:`~zeropark.store.base.still_derivable`) is deleted in the same
+        transaction, so that its next derivation starts over instead of appending to
+        intervals derived under the old settings.
+        """
         rows = [
             (park.park_id, m.meter_id, m.medium.value, m.quantity.value, m.unit,
              m.canonical_unit, m.kind.value, m.direction.value, m.building_id,
@@ -234,7 +244,12 @@ class DuckDBStore:
         ]
         model = park.source_text
         self.generation += 1
-        with self.transaction():
+        with self._lock, self.transaction():
+            old = self.con.execute("SELECT model_toml FROM parks WHERE park_id = ?",
+                                   [park.park_id]).fetchall()
+            keep = still_derivable(old[0][0] if old else None, park)
+            self.con.execute("DELETE FROM derive_state WHERE park_id = ? AND "
+                             "NOT list_contains(?, meter_id)", [park.park_id, keep])
             self.con.execute("DELETE FROM parks WHERE park_id = ?", [park.park_id])
             self.con.execute(
                 "INSERT INTO parks VALUES (?, ?, ?, ?, now()::TIMESTAMP)",

@@ -37,6 +37,7 @@ from zeropark.errors import StoreError
 from zeropark.issues import Issue
 from zeropark.model import Park
 from zeropark.store._pgsql import CompatConnection, adapt_param, copy_rows, rows_to_frame
+from zeropark.store.base import still_derivable
 from zeropark.store.duckdb import ISSUE_COLUMNS, STATE_COLUMNS, _naive_utc, issues_frame
 
 #: Advisory-lock key of partition creation (any constant bigint; "zppart" in ASCII).
@@ -281,7 +282,11 @@ class PostgresStore:
 
     # -- park -------------------------------------------------------------------------
     def save_park(self, park: Park) -> None:
-        """Insert or replace the park row and its meter rows."""
+        """Insert or replace the park row and its meter rows.
+
+        As :meth:`DuckDBStore.save_park <zeropark.store.duckdb.DuckDBStore.save_park>`,
+        deletes the derive state of meters whose derivation settings changed.
+        """
         rows = [
             (park.park_id, m.meter_id, m.medium.value, m.quantity.value, m.unit,
              m.canonical_unit, m.kind.value, m.direction.value, m.building_id,
@@ -300,6 +305,11 @@ class PostgresStore:
                         [f"park\x1f{park.park_id}"])
             if self._same_model(park):  # another writer saved it while we waited
                 return
+            cur.execute("SELECT model_toml FROM parks WHERE park_id = %s", [park.park_id])
+            old = cur.fetchall()
+            keep = still_derivable(old[0][0] if old else None, park)
+            cur.execute("DELETE FROM derive_state WHERE park_id = %s AND "
+                        "NOT (meter_id = ANY(%s::text[]))", [park.park_id, keep])
             cur.execute("DELETE FROM parks WHERE park_id = %s", [park.park_id])
             cur.execute("INSERT INTO parks VALUES (%s, %s, %s, %s, now() AT TIME ZONE 'UTC')",
                         [park.park_id, park.name, park.timezone, park.source_text])
