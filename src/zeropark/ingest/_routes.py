@@ -221,6 +221,37 @@ def _clean_intervals(b: _Batch, keep_rows: np.ndarray) -> tuple[np.ndarray, ...]
     return b.code[:-1][pair], b.t[:-1][pair], energy
 
 
+@dataclass(frozen=True, slots=True)
+class _CleanRuns:
+    """The clean-register part of a batch: intervals and the states the runs leave."""
+
+    code: np.ndarray
+    start: np.ndarray
+    duration_s: np.ndarray
+    energy: np.ndarray
+    states: dict[int, DeriveState]
+
+
+def _clean_runs(b: _Batch, p: _Params, n_codes: int,
+                step: np.ndarray | None = None) -> _CleanRuns:
+    """Test every meter's rows of `b` (:func:`_clean_segments`) and derive the clean ones.
+
+    Each clean meter leaves an appendable :class:`DeriveState` whose ``last_seq`` is the
+    largest ``seq`` of its rows in `b`.
+    """
+    first, end = b.segments()
+    clean = _clean_segments(b, p, step)
+    code, start, energy = _clean_intervals(b, np.repeat(clean, end - first))
+    if step is None:
+        step = b.t[np.minimum(first + 1, len(b.t) - 1)] - b.t[first] if len(first) else first
+    step_s = np.zeros(n_codes, "int32")
+    step_s[b.code[first[clean]]] = step[clean] // 1_000_000_000
+    states = {int(b.code[a]): DeriveState(int(b.seq[a:z].max()), int(b.t[z - 1]),
+                                          float(b.v[z - 1]), int(st), int(st), True)
+              for a, z, st in zip(first[clean], end[clean], step[clean], strict=True)}
+    return _CleanRuns(code, start, step_s[code], energy, states)
+
+
 @dataclass(slots=True)
 class _Out:
     """Derived rows collected for one write (flags as codes into ``flag_names``)."""
@@ -303,19 +334,10 @@ def _append(store: TimeseriesStore, park: Park, ids: list[str], codes: dict[str,
     aug = _Batch(np.insert(new.code, first, seg_code), np.insert(new.t, first, last_t),
                  np.insert(new.v, first, last_v), np.insert(new.ingested, first, 0),
                  np.insert(new.seq, first, -1))
-    a_first, a_end = aug.segments()
-    clean = _clean_segments(aug, params, step)
-    keep_rows = np.repeat(clean, a_end - a_first)
-    code, start, energy = _clean_intervals(aug, keep_rows)
-    step_s = np.zeros(len(ids), "int32")
-    step_s[seg_code] = step // 1_000_000_000
-    out.add(code, start, step_s[code], energy)
-    for s in np.flatnonzero(clean):
-        k = int(seg_code[s])
-        last = int(a_end[s]) - 1
-        states[k] = DeriveState(int(aug.seq[a_first[s]:a_end[s]].max()), int(aug.t[last]),
-                                float(aug.v[last]), int(step[s]), int(step[s]), True)
-        done.add(k)
+    runs = _clean_runs(aug, params, len(ids), step)
+    out.add(runs.code, runs.start, runs.duration_s, runs.energy)
+    states.update(runs.states)
+    done.update(runs.states)
     return done
 
 

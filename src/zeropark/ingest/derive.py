@@ -26,7 +26,7 @@ per meter
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,8 +40,7 @@ from zeropark.ingest._routes import (
     _append,
     _append_rollups,
     _Batch,
-    _clean_intervals,
-    _clean_segments,
+    _clean_runs,
     _Out,
     _Params,
     _register_scale,
@@ -249,6 +248,7 @@ def rollup_intervals(intervals: pd.DataFrame, *, timezone: str) -> pd.DataFrame:
     }) for period, r in parts.items()]
     return pd.concat(frames, ignore_index=True)
 
+
 @dataclass(frozen=True, slots=True)
 class FreshRows:
     """Clean-register derivations of readings about to be stored by one write.
@@ -260,10 +260,11 @@ class FreshRows:
     """
 
     ids: tuple[str, ...]
+    #: Rows per meter.
     count: dict[str, int]
-    clean: frozenset[str]
+    #: Clean meters only; ``last_seq`` is a placeholder until the store numbered the rows.
+    states: dict[str, DeriveState]
     intervals: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    last: dict[str, tuple[int, float, int]]
     rollups: dict[str, Rollup]
 
 
@@ -294,29 +295,21 @@ def prepare_fresh(frame: pd.DataFrame, park: Park) -> FreshRows:
     code = remap[cat.cat.codes.to_numpy()]
     by_id = park.meters_by_id()
     if any(m not in by_id for m in ids):
-        return FreshRows(ids, {}, frozenset(), _no_intervals(), {}, {})
+        return FreshRows(ids, {}, {}, _no_intervals(), {})
     order = None if np.all(np.diff(code) >= 0) else np.argsort(code, kind="stable")
     ts = pd.DatetimeIndex(frame["ts"]).as_unit("ns").asi8
     value = frame["value"].to_numpy("float64")
     if order is not None:
         code, ts, value = code[order], ts[order], value[order]
     batch = _Batch(code, ts, value, np.zeros(len(code), "int64"), np.arange(len(code)))
-    params = _Params.of([by_id[m] for m in ids])
+    runs = _clean_runs(batch, _Params.of([by_id[m] for m in ids]), len(ids))
+    rollups = rollup_arrays(runs.code, runs.start, runs.energy,
+                            np.zeros(len(runs.code), bool), timezone=park.timezone)
     first, end = batch.segments()
-    clean = _clean_segments(batch, params)
-    keep_rows = np.repeat(clean, end - first)
-    i_code, start, energy = _clean_intervals(batch, keep_rows)
-    step_s = np.zeros(len(ids), "int32")
-    step_s[batch.code[first]] = (batch.t[np.minimum(first + 1, len(batch.t) - 1)]
-                                 - batch.t[first]) // 1_000_000_000
-    rollups = rollup_arrays(i_code, start, energy, np.zeros(len(i_code), bool),
-                            timezone=park.timezone)
-    last = {ids[int(batch.code[a])]: (int(batch.t[b - 1]), float(batch.v[b - 1]),
-                                      int(step_s[batch.code[a]]) * 1_000_000_000)
-            for a, b in zip(first[clean], end[clean], strict=True)}
     return FreshRows(ids, dict(zip((ids[int(k)] for k in batch.code[first]),
                                    (end - first).tolist(), strict=True)),
-                     frozenset(last), (i_code, start, step_s[i_code], energy), last, rollups)
+                     {ids[k]: state for k, state in runs.states.items()},
+                     (runs.code, runs.start, runs.duration_s, runs.energy), rollups)
 
 
 def _no_intervals() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -327,7 +320,7 @@ def _no_intervals() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def _take_fresh(store: TimeseriesStore, park: Park, fresh: FreshRows, full: list[str],
                 prior: dict[int, DeriveState], codes: dict[str, int]) -> dict[str, int]:
     """Meters whose fresh derivation is their whole history → their last ``seq``."""
-    candidates = [m for m in full if m in fresh.clean and codes[m] not in prior]
+    candidates = [m for m in full if m in fresh.states and codes[m] not in prior]
     if not candidates:
         return {}
     stats = store.query(
@@ -400,26 +393,15 @@ def rederive(store: TimeseriesStore, park: Park, meter_ids: Iterable[str], *,
             out.add(f_code[keep], f_start[keep], f_dur[keep], f_energy[keep])
             fresh_rollups = {p: r.select(is_taken[r.code]) for p, r in fresh.rollups.items()}
         for m, last_seq in taken.items():
-            t, v, step = fresh.last[m]
-            states[codes[m]] = DeriveState(last_seq, t, v, step, step, True)
+            states[codes[m]] = replace(fresh.states[m], last_seq=last_seq)
     readback = [m for m in full if m not in taken]
     if readback:
         batch = _Batch.from_frame(store.readings_frame(park.park_id, readback), codes)
         first, end = batch.segments()
-        clean = _clean_segments(batch, params)
-        keep_rows = np.repeat(clean, end - first)
-        code, start, energy = _clean_intervals(batch, keep_rows)
-        step_seg = np.zeros(len(first), "int64")
-        step_seg[clean] = batch.t[first[clean] + 1] - batch.t[first[clean]]
-        step_s = np.zeros(len(ids), "int32")
-        step_s[batch.code[first]] = step_seg // 1_000_000_000
-        out.add(code, start, step_s[code], energy)
-        for s in np.flatnonzero(clean):
-            k = int(batch.code[first[s]])
-            last = int(end[s]) - 1
-            states[k] = DeriveState(int(batch.seq[first[s]:end[s]].max()), int(batch.t[last]),
-                                    float(batch.v[last]), int(step_seg[s]), int(step_seg[s]),
-                                    True)
+        runs = _clean_runs(batch, params, len(ids))
+        out.add(runs.code, runs.start, runs.duration_s, runs.energy)
+        states.update(runs.states)
+        clean = np.isin(batch.code[first], list(runs.states))
         for s in np.flatnonzero(~clean):
             k = int(batch.code[first[s]])
             rows = slice(int(first[s]), int(end[s]))
