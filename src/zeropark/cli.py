@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from typer.core import TyperGroup
@@ -32,7 +33,7 @@ class Lang(StrEnum):
 app = typer.Typer(help="zeropark: energy and carbon accounts for near-zero-carbon parks.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="DuckDB file "
                                                "(default $ZEROPARK_STORE_PATH or "
@@ -46,7 +47,7 @@ TceOpt = Annotated[str | None, typer.Option(help="calorific (当量值) or equiv
 
 
 def _fail(err: Exception) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {err}")
+    err_console.print(f"[bold red]error:[/] {escape(str(err))}")
     return typer.Exit(code=2)
 
 

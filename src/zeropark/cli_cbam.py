@@ -25,7 +25,7 @@ cbam_app = typer.Typer(help="EU CBAM: CN goods, SEE of an installation, quarterl
                        "communication xlsx, certificate cost, supplier requests.",
                        no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 
 InstallationArg = Annotated[Path, typer.Argument(help="Installation file (TOML), see "
                                                  "docs/cbam.md.")]

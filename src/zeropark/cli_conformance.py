@@ -20,7 +20,7 @@ conformance_app = typer.Typer(help="Carbon/energy management-system conformance 
                               "checklist, evidence, gap list and readiness score.",
                               no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 ParkOpt = Annotated[Path, typer.Option("--park", help="Park description file (TOML).")]
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="DuckDB file.")]
 

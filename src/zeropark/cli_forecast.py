@@ -19,7 +19,7 @@ from zeropark.errors import ParkError
 
 forecast_app = typer.Typer(help="Day-ahead load forecasts, expected PV, anomaly alarms.")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 ParkOpt = Annotated[Path, typer.Option("--park", help="Park description file (TOML).")]
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="DuckDB file.")]
 

@@ -19,7 +19,7 @@ from zeropark.errors import InputError, ParkError
 indicators_app = typer.Typer(help="Zero-carbon park indicators (national 1+5, Jiangsu guide, "
                              "green buildings) and their hand-entered inputs.")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 
 _STATUS = {"met": "[green]met[/]", "not_met": "[red]not met[/]",
            "no_data": "[yellow]no data[/]", "no_target": "[dim]no target[/]"}

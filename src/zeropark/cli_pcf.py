@@ -24,7 +24,7 @@ from zeropark.errors import InputError, ParkError
 pcf_app = typer.Typer(help="Product carbon footprints (ISO 14067): reports, PACT JSON, "
                       "EU battery declaration.", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 
 
 class Format(StrEnum):

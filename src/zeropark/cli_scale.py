@@ -19,7 +19,7 @@ db_app = typer.Typer(help="Store maintenance: PostgreSQL schema migrations (Alem
 lake_app = typer.Typer(help="Data lake: partitioned Parquet (park=/year=/month=) export and "
                        "import.", no_args_is_help=True)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one error, one line
 
 UrlOpt = Annotated[str | None, typer.Option("--url", help="postgresql://… (default "
                                             "$ZEROPARK_STORE_URL).")]
